@@ -1,0 +1,1 @@
+"""The FastAPI application: accounts, sessions, webhooks, chats, live events."""

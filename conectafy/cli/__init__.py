@@ -1,0 +1,29 @@
+"""The `conectafy` command (also installed as the kubectl plugin `kubectl-conectafy`).
+
+Each sub-command lives in its own module and registers itself on `app`.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="conectafy",
+    help="Run and operate Conectafy: many WhatsApp numbers, one WAHA each, on Kubernetes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    from conectafy.cli import operator_cmd, simulator_cmd
+
+    for module in (operator_cmd, simulator_cmd):
+        module.register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,166 @@
+"""The WhatsAppSession resource: the one model of its spec and status.
+
+The CRD in crds/ is generated from these classes (`conectafy.crd`), the operator reads specs
+through them and writes status through them, and the API creates resources with them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+GROUP = "conectafy.io"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+KIND = "WhatsAppSession"
+PLURAL = "whatsappsessions"
+SINGULAR = "whatsappsession"
+SHORT_NAMES = ["wa"]
+CATEGORIES = ["conectafy"]
+
+#: A user id must fit a label value: the owner is copied into `conectafy.io/owner` labels.
+OWNER_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+#: Session names become Deployment/Service names (DNS-1035 label, room for suffixes).
+NAME_PATTERN = r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$"
+QUANTITY_PATTERN = r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
+
+
+class CamelModel(BaseModel):
+    """Kubernetes speaks camelCase; Python code uses snake_case."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    def to_k8s(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class Engine(StrEnum):
+    """WAHA's WhatsApp engines. GOWS is the default: no browser, the smallest footprint per number."""
+
+    NOWEB = "NOWEB"
+    WEBJS = "WEBJS"
+    GOWS = "GOWS"
+
+
+class PlacementMode(StrEnum):
+    """Where the number runs. Only Dedicated (one WAHA pod per number) exists today."""
+
+    DEDICATED = "Dedicated"
+
+
+class Phase(StrEnum):
+    PENDING = "Pending"
+    STARTING = "Starting"
+    SCAN_QR = "ScanQR"
+    CONNECTED = "Connected"
+    FAILED = "Failed"
+    STOPPED = "Stopped"
+
+
+class Placement(CamelModel):
+    """Kept as an object so a later "shared worker" mode can add fields without breaking the API."""
+
+    mode: PlacementMode = PlacementMode.DEDICATED
+
+
+class Storage(CamelModel):
+    size: str = Field(default="1Gi", pattern=QUANTITY_PATTERN, description="PVC size for WhatsApp login data.")
+    storage_class_name: str | None = Field(default=None, description="Empty uses the cluster's default class.")
+    retain_on_delete: bool = Field(default=False, description="Keep the PVC when the session is deleted.")
+
+
+class ResourceRequirements(CamelModel):
+    """Overrides the engine's preset; keys are `cpu`/`memory`, values Kubernetes quantities."""
+
+    requests: dict[str, str] | None = None
+    limits: dict[str, str] | None = None
+
+
+class Webhook(CamelModel):
+    events: list[str] = Field(
+        default_factory=lambda: ["session.status", "message.any", "message.ack", "message.reaction",
+                                 "message.revoked"],
+        min_length=1,
+        description="WAHA webhook events delivered to the Conectafy API (message.any covers in and out).",
+    )
+
+
+class Toleration(CamelModel):
+    key: str | None = None
+    operator: Literal["Exists", "Equal"] | None = None
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = None
+
+
+class Scheduling(CamelModel):
+    node_selector: dict[str, str] | None = None
+    tolerations: list[Toleration] | None = None
+    affinity: dict[str, Any] | None = Field(default=None, description="A core/v1 Affinity object.")
+
+
+class WhatsAppSessionSpec(CamelModel):
+    engine: Engine = Field(default=Engine.GOWS, description="WAHA engine (NOWEB | WEBJS | GOWS).")
+    paused: bool = Field(default=False, description="Scale WAHA to zero; the login data is kept.")
+    owner: str | None = Field(default=None, pattern=OWNER_PATTERN, description="Owning user id; immutable.")
+    display_name: str | None = Field(default=None, max_length=120)
+    image: str | None = Field(default=None, description="Overrides the WAHA image chosen for the engine.")
+    storage: Storage = Field(default_factory=Storage)
+    resources: ResourceRequirements | None = None
+    webhook: Webhook = Field(default_factory=Webhook)
+    scheduling: Scheduling | None = None
+    placement: Placement = Field(default_factory=Placement)
+
+
+class ConditionType(StrEnum):
+    READY = "Ready"  # the WAHA workload is available
+    CONNECTED = "Connected"  # WhatsApp is WORKING
+
+
+class Condition(CamelModel):
+    type: str
+    status: Literal["True", "False", "Unknown"]
+    reason: str = Field(pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
+    message: str = ""
+    last_transition_time: datetime
+    observed_generation: int | None = None
+
+
+class WhatsAppSessionStatus(CamelModel):
+    phase: Phase = Phase.PENDING
+    wa_status: str | None = Field(default=None, description="WAHA's raw session status.")
+    phone_number: str | None = None
+    push_name: str | None = None
+    endpoint: str | None = Field(default=None, description="WAHA's base URL inside the cluster.")
+    waha_session: str | None = Field(default=None, description="The session's name inside WAHA.")
+    image: str | None = None
+    observed_generation: int | None = None
+    last_connected_at: datetime | None = None
+    failure_count: int | None = Field(default=None, description="Consecutive FAILED restarts (backoff).")
+    last_restart_at: datetime | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+
+
+class ObjectMeta(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(pattern=NAME_PATTERN)
+    namespace: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class WhatsAppSession(CamelModel):
+    """A whole resource, for clients that create or read sessions (the API, the CLI, tests)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    api_version: Literal["conectafy.io/v1alpha1"] = API_VERSION
+    kind: Literal["WhatsAppSession"] = KIND
+    metadata: ObjectMeta
+    spec: WhatsAppSessionSpec = Field(default_factory=WhatsAppSessionSpec)
+    status: WhatsAppSessionStatus | None = None

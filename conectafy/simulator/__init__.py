@@ -1,0 +1,1 @@
+"""A WAHA-compatible simulator of one WhatsApp number: a development and test tool."""
