@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 GROUP = "conectafy.io"
@@ -27,6 +27,15 @@ OWNER_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 #: Session names become Deployment/Service names (DNS-1035 label, room for suffixes).
 NAME_PATTERN = r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$"
 QUANTITY_PATTERN = r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
+
+
+def _number_as_quantity(value: Any) -> Any:
+    """Kubernetes accepts `cpu: 1` as well as `cpu: "1"`; the model keeps quantities as text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+#: A Kubernetes resource quantity (`500m`, `1Gi`, `2`); numbers are accepted and kept as text.
+Quantity = Annotated[str, BeforeValidator(_number_as_quantity), StringConstraints(pattern=QUANTITY_PATTERN)]
 
 
 class CamelModel(BaseModel):
@@ -68,16 +77,20 @@ class Placement(CamelModel):
 
 
 class Storage(CamelModel):
-    size: str = Field(default="1Gi", pattern=QUANTITY_PATTERN, description="PVC size for WhatsApp login data.")
-    storage_class_name: str | None = Field(default=None, description="Empty uses the cluster's default class.")
+    size: str = Field(
+        default="1Gi", pattern=QUANTITY_PATTERN, description="PVC size for WhatsApp login data."
+    )
+    storage_class_name: str | None = Field(
+        default=None, description="Empty uses the cluster's default class."
+    )
     retain_on_delete: bool = Field(default=False, description="Keep the PVC when the session is deleted.")
 
 
 class ResourceRequirements(CamelModel):
     """Overrides the engine's preset; keys are `cpu`/`memory`, values Kubernetes quantities."""
 
-    requests: dict[str, str] | None = None
-    limits: dict[str, str] | None = None
+    requests: dict[str, Quantity] | None = None
+    limits: dict[str, Quantity] | None = None
 
 
 class Webhook(CamelModel):
@@ -159,8 +172,8 @@ class WhatsAppSession(CamelModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    api_version: Literal["conectafy.io/v1alpha1"] = API_VERSION
-    kind: Literal["WhatsAppSession"] = KIND
+    api_version: Literal["conectafy.io/v1alpha1"] = "conectafy.io/v1alpha1"
+    kind: Literal["WhatsAppSession"] = "WhatsAppSession"
     metadata: ObjectMeta
     spec: WhatsAppSessionSpec = Field(default_factory=WhatsAppSessionSpec)
     status: WhatsAppSessionStatus | None = None
