@@ -19,11 +19,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy
+	MYPY=$(BIN)/mypy ./scripts/typecheck.sh
 
-## e2e against KUBECONFIG's cluster (see docs/development.md for a throw-away kind cluster).
+## e2e against KUBECONFIG's cluster, or a throw-away kind cluster when KUBECONFIG is unset.
 e2e: install
-	$(BIN)/pytest -m e2e -v
+	PYTEST=$(BIN)/pytest scripts/e2e-kind.sh
 
 ## Run the operator against the cluster in KUBECONFIG.
 run: install
