@@ -1,5 +1,62 @@
 """Everything that speaks WAHA's HTTP API and understands its webhooks."""
 
+from conectafy.waha.client import WahaClient
+from conectafy.waha.errors import (
+    WahaAlreadyStarted,
+    WahaBadRequest,
+    WahaError,
+    WahaInvalidResponse,
+    WahaNotFound,
+    WahaNotSupported,
+    WahaServerError,
+    WahaSessionExists,
+    WahaStatusConflict,
+    WahaUnauthorized,
+    WahaUnavailable,
+    WahaUnprocessable,
+)
+from conectafy.waha.models import (
+    Chat,
+    ChatMessage,
+    CustomHeader,
+    HmacConfig,
+    Me,
+    MediaFile,
+    RetriesConfig,
+    SentMessage,
+    ServerVersion,
+    SessionConfig,
+    SessionInfo,
+    WebhookConfig,
+)
 from conectafy.waha.status import DEFAULT_SESSION, WahaStatus
 
-__all__ = ["DEFAULT_SESSION", "WahaStatus"]
+__all__ = [
+    "DEFAULT_SESSION",
+    "Chat",
+    "ChatMessage",
+    "CustomHeader",
+    "HmacConfig",
+    "Me",
+    "MediaFile",
+    "RetriesConfig",
+    "SentMessage",
+    "ServerVersion",
+    "SessionConfig",
+    "SessionInfo",
+    "WahaAlreadyStarted",
+    "WahaBadRequest",
+    "WahaClient",
+    "WahaError",
+    "WahaInvalidResponse",
+    "WahaNotFound",
+    "WahaNotSupported",
+    "WahaServerError",
+    "WahaSessionExists",
+    "WahaStatus",
+    "WahaStatusConflict",
+    "WahaUnauthorized",
+    "WahaUnavailable",
+    "WahaUnprocessable",
+    "WebhookConfig",
+]
