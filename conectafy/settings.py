@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from conectafy.session import Engine
 
 
 class OperatorSettings(BaseSettings):
@@ -17,7 +18,9 @@ class OperatorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONECTAFY_", extra="ignore")
 
     waha_image_repository: str = "devlikeapro/waha"
-    waha_version: str = Field(default="2026.8.2", description="WAHA release; the image tag is <engine>-<version>.")
+    waha_version: str = Field(
+        default="2026.8.2", description="WAHA release; the image tag is <engine>-<version>."
+    )
     waha_port: int = 3000
     #: How the operator reaches a session's WAHA. Placeholders: {name}, {namespace}, {service}, {port}.
     #: The default is the Service's in-cluster DNS name; outside the cluster (development) point it at a
@@ -39,7 +42,6 @@ class OperatorSettings(BaseSettings):
     logout_timeout: float = 10.0
     waha_request_timeout: float = 10.0
     termination_grace_period_seconds: int = 20
-    default_engine: Engine = Engine.GOWS
     files_lifetime_seconds: int = Field(default=0, description="WHATSAPP_FILES_LIFETIME; 0 keeps media.")
     log_format: str = Field(default="json", description="json | console")
 
@@ -47,3 +49,86 @@ class OperatorSettings(BaseSettings):
 @lru_cache
 def get_operator_settings() -> OperatorSettings:
     return OperatorSettings()
+
+
+def _seconds(value: object) -> object:
+    """Durations from the environment: plain seconds ("900") as well as ISO 8601 ("PT15M")."""
+    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        return float(value)
+    return value
+
+
+#: A duration setting: a number of seconds or an ISO 8601 duration.
+Duration = Annotated[timedelta, BeforeValidator(_seconds)]
+
+
+def _env(name: str) -> AliasChoices:
+    """Accept both `CONECTAFY_<NAME>` and the bare conventional name (DATABASE_URL, SUPABASE_URL…)."""
+    return AliasChoices(f"CONECTAFY_{name}", name)
+
+
+class ApiSettings(BaseSettings):
+    """The API server: database, accounts (built-in or Supabase), limits and where the dashboard is."""
+
+    model_config = SettingsConfigDict(env_prefix="CONECTAFY_", extra="ignore", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    #: PostgreSQL DSN; unset starts an embedded PostgreSQL in data_dir.
+    database_url: str | None = Field(default=None, validation_alias=_env("DATABASE_URL"))
+    #: Holds the embedded PostgreSQL and the generated built-in JWT secret.
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "share" / "conectafy")
+    db_pool_min_size: int = Field(default=1, ge=0)
+    db_pool_max_size: int = Field(default=10, ge=1)
+    #: Supabase mode is on when supabase_url is set.
+    supabase_url: str | None = Field(default=None, validation_alias=_env("SUPABASE_URL"))
+    supabase_anon_key: SecretStr | None = Field(default=None, validation_alias=_env("SUPABASE_ANON_KEY"))
+    #: Server-side only; never sent to a browser.
+    supabase_service_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("SUPABASE_SERVICE_KEY")
+    )
+    #: The project's JWT secret (HS256 projects); asymmetric projects are verified through the JWKS.
+    supabase_jwt_secret: SecretStr | None = Field(default=None, validation_alias=_env("SUPABASE_JWT_SECRET"))
+    #: Defaults to <supabase_url>/auth/v1/.well-known/jwks.json.
+    supabase_jwks_url: str | None = Field(default=None, validation_alias=_env("SUPABASE_JWKS_URL"))
+    #: Built-in mode's HS256 secret; unset generates one and keeps it in data_dir/jwt_secret.
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "conectafy"
+    access_token_ttl: Duration = timedelta(minutes=15)
+    refresh_token_ttl: Duration = timedelta(days=30)
+    #: Login attempts per (client IP, email) within login_rate_window; counted per API replica.
+    login_rate_limit: int = Field(default=5, ge=1)
+    login_rate_window: Duration = timedelta(minutes=1)
+    password_min_length: int = Field(default=8, ge=1)
+    #: argon2id cost of built-in password hashes (OWASP-level defaults; lower only for tests).
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    session_quota_per_user: int = Field(default=10, ge=0)
+    #: Namespace of the WhatsAppSession resources.
+    namespace: str = "conectafy"
+    #: Kubernetes API server URL; empty uses KUBECONFIG, then the in-cluster service account.
+    kubernetes_url: str | None = None
+    #: How the API reaches a session's WAHA when its resource has no `.status.endpoint` yet.
+    #: Placeholders: {name}, {namespace}, {service}, {port} (as the operator's waha_url_template).
+    waha_url_template: str = "http://{service}.{namespace}.svc:{port}"
+    waha_port: int = Field(default=3000, ge=1, le=65535)
+    waha_request_timeout: float = Field(default=10.0, gt=0)
+    #: A webhook's "re-read WAHA" nudge is sent at most once per session and status in this window.
+    nudge_debounce_seconds: float = Field(default=5.0, ge=0)
+    #: Largest request body accepted (413 beyond it).
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    #: The built dashboard, served at / when it exists.
+    web_dist_dir: Path = Field(default_factory=lambda: Path(__file__).resolve().parents[1] / "web" / "dist")
+    log_format: str = Field(default="json", description="json | console")
+    log_level: str = "INFO"
+    #: Seconds between SSE heartbeats on /api/events (keeps proxies from closing idle streams).
+    sse_ping_seconds: float = Field(default=15.0, gt=0)
+
+    @property
+    def supabase_mode(self) -> bool:
+        return bool(self.supabase_url)
+
+
+@lru_cache
+def get_api_settings() -> ApiSettings:
+    return ApiSettings()

@@ -16,10 +16,16 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from conectafy.cli import operator_cmd, simulator_cmd
+    from conectafy.cli import logs_cmd, operator_cmd, prune_cmd, qr_cmd, sessions_cmd, simulator_cmd
 
     for module in (operator_cmd, simulator_cmd):
         module.register(app)
+    for module in (sessions_cmd, logs_cmd, qr_cmd, prune_cmd):  # the kubectl plugin's day-to-day commands
+        module.register(app)
+
+    from conectafy.cli import api_cmd
+
+    api_cmd.register(app)  # the API server and its migrations
 
 
 _register_commands()

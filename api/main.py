@@ -1,0 +1,111 @@
+"""The API application: `create_app()` wires settings, database, accounts, routes and background tasks.
+
+Start-up order (lifespan): embedded PostgreSQL when no DATABASE_URL → migrations (advisory-locked, so
+replicas may start together) → asyncpg pool → accounts → background tasks (A2/A3's watchers/listeners).
+Everything created here is stored on `app.state` and reaches routes through `conectafy.api.deps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+
+import asyncpg
+import httpx
+from fastapi import APIRouter, FastAPI
+
+from conectafy.api.auth import Accounts
+from conectafy.api.auth.builtin import BuiltinAccounts
+from conectafy.api.auth.secret import resolve_jwt_secret
+from conectafy.api.auth.supabase import SupabaseAccounts
+from conectafy.api.db import create_pool
+from conectafy.api.embedded import EmbeddedPostgres
+from conectafy.api.errors import install_error_handlers
+from conectafy.api.middleware import AccessLog, BodySizeLimit
+from conectafy.api.migrate import migrate
+from conectafy.api.ratelimit import TokenBucketLimiter
+from conectafy.api.web import SpaStaticFiles, dashboard_available
+from conectafy.logs import get_logger
+from conectafy.settings import ApiSettings
+
+log = get_logger(__name__)
+
+#: A background task: entered after the pool is open, exited (cancelled/cleaned) at shutdown.
+BackgroundTask = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def default_routers() -> list[APIRouter]:
+    """Every router of the API. Add yours here (one line)."""
+    from conectafy.api.routes import auth, chats, events, health, sessions, webhooks
+
+    return [health.router, auth.router, sessions.router, webhooks.router, chats.router, events.router]
+
+
+def default_background_tasks() -> list[BackgroundTask]:
+    """Long-running tasks (event listeners, resource watchers). Add yours here (one line)."""
+    from conectafy.api.services.events import live_events
+    from conectafy.api.services.session_runtime import session_runtime
+
+    return [session_runtime, live_events]
+
+
+def build_accounts(settings: ApiSettings, pool: asyncpg.Pool, http: httpx.AsyncClient) -> Accounts:
+    if settings.supabase_mode:
+        return SupabaseAccounts(settings, http=http)
+    return BuiltinAccounts(pool, settings, jwt_secret=resolve_jwt_secret(settings))
+
+
+async def _open_database(settings: ApiSettings, stack: AsyncExitStack) -> asyncpg.Pool:
+    dsn = settings.database_url
+    if dsn is None:
+        embedded = EmbeddedPostgres(settings.data_dir)
+        dsn = await embedded.start()
+        stack.push_async_callback(embedded.stop)
+        log.info("embedded postgres started", pgdata=str(embedded.pgdata))
+    applied = await migrate(dsn)
+    log.info("migrations applied", versions=applied)
+    pool = await create_pool(dsn, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size)
+    stack.push_async_callback(pool.close)
+    return pool
+
+
+def _lifespan(background: Sequence[BackgroundTask]) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings: ApiSettings = app.state.settings
+        async with AsyncExitStack() as stack:
+            app.state.pool = await _open_database(settings, stack)
+            app.state.http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
+            app.state.accounts = build_accounts(settings, app.state.pool, app.state.http)
+            for task in background:
+                await stack.enter_async_context(task(app))
+            yield
+
+    return lifespan
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    routers: Sequence[APIRouter] | None = None,
+    background: Sequence[BackgroundTask] | None = None,
+) -> FastAPI:
+    """A fully wired app; tests pass their own settings (and may narrow routers/background tasks)."""
+    settings = settings or ApiSettings()
+    app = FastAPI(
+        title="Conectafy API",
+        version="0.1.0",
+        lifespan=_lifespan(default_background_tasks() if background is None else background),
+    )
+    app.state.settings = settings
+    app.state.login_limiter = TokenBucketLimiter(
+        capacity=settings.login_rate_limit, window=settings.login_rate_window.total_seconds()
+    )
+    install_error_handlers(app)
+    for router in default_routers() if routers is None else routers:
+        app.include_router(router)
+    if dashboard_available(settings.web_dist_dir):
+        app.mount("/", SpaStaticFiles(settings.web_dist_dir), name="dashboard")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    return app

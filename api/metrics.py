@@ -1,0 +1,57 @@
+"""Every Prometheus metric of the API, on one registry served at /metrics. Add new metrics here."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+HTTP_REQUESTS = Counter(
+    "conectafy_api_http_requests_total",
+    "HTTP requests by method, route template and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "conectafy_api_http_request_duration_seconds",
+    "HTTP request latency by method and route template.",
+    ["method", "route"],
+    registry=REGISTRY,
+)
+LOGIN_ATTEMPTS = Counter(
+    "conectafy_api_login_attempts_total",
+    "Login attempts by result (success, invalid, rate_limited).",
+    ["result"],
+    registry=REGISTRY,
+)
+
+# --- data plane: webhook ingestion and live events ----------------------------------------------------
+WEBHOOK_DELIVERIES = Counter(
+    "conectafy_api_webhook_deliveries_total",
+    "WAHA webhook deliveries by event and outcome (stored, duplicate, ignored, unknown_session, invalid).",
+    ["event", "outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_LATENCY = Histogram(
+    "conectafy_api_webhook_ingest_duration_seconds",
+    "Time from a verified delivery to its committed rows, by event.",
+    ["event"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+    registry=REGISTRY,
+)
+WEBHOOK_REJECTED_SIGNATURES = Counter(
+    "conectafy_api_webhook_rejected_signatures_total",
+    "Webhook deliveries refused with 401: unsigned, wrong algorithm or forged.",
+    registry=REGISTRY,
+)
+SSE_CLIENTS = Gauge(
+    "conectafy_api_sse_clients",
+    "Open live-event (SSE) streams on this API process.",
+    registry=REGISTRY,
+)
+LIVE_EVENTS_SENT = Counter(
+    "conectafy_api_live_events_sent_total",
+    "Live events written to SSE streams, by type (replays after Last-Event-ID included).",
+    ["type"],
+    registry=REGISTRY,
+)

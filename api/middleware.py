@@ -1,0 +1,104 @@
+"""Pure ASGI middleware: request body size limit, access log and HTTP metrics.
+
+Pure ASGI (not BaseHTTPMiddleware) so streaming responses (SSE) pass straight through.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from conectafy.api.errors import error_body
+from conectafy.api.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from conectafy.logs import get_logger
+
+log = get_logger("conectafy.api.access")
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    body = json.dumps(error_body(413, f"request body exceeds {limit} bytes")).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodySizeLimit:
+    """413 before reading when Content-Length is too large; counts streamed (chunked) bodies too."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _send_413(send, self.max_bytes)
+            return
+        received = 0
+        started = refused = False
+
+        async def limited_receive() -> Message:
+            """Past the limit: answer 413 ourselves and tell the app the client is gone, so it stops."""
+            nonlocal received, refused
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                if not started and not refused:
+                    refused = True
+                    await _send_413(send, self.max_bytes)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 is already the response
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except ClientDisconnect:
+            if not refused:
+                raise
+
+
+class AccessLog:
+    """One structured log line and one metrics sample per request, labelled by route template."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_code = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            HTTP_REQUESTS.labels(scope["method"], route, str(status_code)).inc()
+            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status_code,
+                duration_ms=round(elapsed * 1000, 2),
+            )

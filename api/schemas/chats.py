@@ -1,0 +1,77 @@
+"""Chats: contacts, conversation pages and outgoing messages as the API shows and accepts them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MessageType = Literal["text", "image", "audio", "video", "document"]
+#: WhatsApp's own limit for one text message is 65,536 characters.
+MAX_TEXT_LENGTH = 65536
+
+
+class MessagePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    session_id: UUID
+    chat_id: str
+    message_id: str
+    from_me: bool
+    from_number: str | None
+    to_number: str | None
+    body: str | None
+    type: MessageType
+    media_url: str | None
+    media_mimetype: str | None
+    media_filename: str | None
+    ack: int | None
+    ack_name: str | None
+    timestamp: datetime
+    created_at: datetime
+
+
+class MessagePage(BaseModel):
+    """Newest first; pass `next_cursor` as `before` for older messages (null: no more)."""
+
+    items: list[MessagePublic]
+    next_cursor: str | None
+
+
+class ContactPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    session_id: UUID
+    phone_number: str
+    chat_id: str
+    name: str | None
+    last_message_at: datetime
+    last_message_preview: str | None
+    unread_count: int
+    created_at: datetime
+
+
+class ContactPage(BaseModel):
+    """Recent (or unread) first; pass `next_cursor` as `cursor` for the next page (null: no more)."""
+
+    items: list[ContactPublic]
+    next_cursor: str | None
+
+
+class TextMessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    #: The serialized id of the message this one answers (`false_<chat>_<id>`).
+    reply_to: str | None = Field(default=None, max_length=256)
+
+
+class ReadReceipt(BaseModel):
+    """The answer of mark-read: which chat, and its unread count now."""
+
+    chat_id: str
+    unread_count: int

@@ -1,0 +1,50 @@
+"""The sessions side of the app's lifespan: the Kubernetes client, the directory and its watch task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import asyncpg
+from fastapi import FastAPI
+
+from conectafy.settings import ApiSettings
+
+from ..kube import Kube
+from ..session_directory import SessionDirectory
+from .session_mirror import RowMirror
+
+
+def build_directory(settings: ApiSettings, kube: Kube) -> SessionDirectory:
+    return SessionDirectory(
+        kube,
+        waha_url_template=settings.waha_url_template,
+        waha_port=settings.waha_port,
+        waha_timeout=settings.waha_request_timeout,
+        nudge_debounce=settings.nudge_debounce_seconds,
+    )
+
+
+@contextlib.asynccontextmanager
+async def session_runtime(app: FastAPI) -> AsyncIterator[None]:
+    """A background task of the app: `kube` and `session_directory` on app.state, the cluster followed.
+
+    The watch task fills the key cache and mirrors resources into rows; it retries on its own when
+    the cluster is unreachable, so the API starts (and /ready explains why) without one.
+    """
+    settings: ApiSettings = app.state.settings
+    pool: asyncpg.Pool = app.state.pool
+    kube = Kube(settings.namespace, url=settings.kubernetes_url)
+    directory = build_directory(settings, kube)
+    directory.add_listener(RowMirror(pool))
+    app.state.kube = kube
+    app.state.session_directory = directory
+    task = asyncio.create_task(directory.run(), name="conectafy-session-directory")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await kube.aclose()

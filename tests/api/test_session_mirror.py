@@ -1,0 +1,160 @@
+"""CR→row mirroring: the operator's status reaches the row and the owner's live events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+import kmock
+import pytest
+
+from conectafy.api.services.session_mirror import mirror_of
+from conectafy.api.store.sessions import SessionMirror
+from conectafy.session import Phase, WhatsAppSession
+from conectafy.settings import ApiSettings
+from tests.support.kube import eventually, operator_deletes_session, operator_writes_status, prepare_kmock
+
+NAMESPACE = "conectafy-test"
+CONNECTED = {
+    "phase": "Connected",
+    "waStatus": "WORKING",
+    "phoneNumber": "15550001111",
+    "pushName": "Acme",
+    "endpoint": "http://waha-x.conectafy-test.svc:3000",
+    "lastConnectedAt": "2026-11-28T10:00:00Z",
+}
+
+
+@pytest.fixture
+def cluster(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
+    prepare_kmock(kmock)
+    return kmock
+
+
+@pytest.fixture
+def api_settings(api_settings: ApiSettings, cluster: kmock.KubernetesEmulator) -> ApiSettings:
+    return api_settings.model_copy(update={"kubernetes_url": str(cluster.url), "namespace": NAMESPACE})
+
+
+@pytest.mark.parametrize(
+    ("phase", "status"),
+    [
+        (Phase.PENDING, "connecting"),
+        (Phase.STARTING, "connecting"),
+        (Phase.SCAN_QR, "connecting"),
+        (Phase.CONNECTED, "connected"),
+        (Phase.FAILED, "error"),
+        (Phase.STOPPED, "disconnected"),
+    ],
+)
+def test_phase_maps_to_the_row_status(phase: Phase, status: str) -> None:
+    session = WhatsAppSession.model_validate({"metadata": {"name": "x"}, "status": {"phase": phase.value}})
+    assert mirror_of(session).status == status
+
+
+def test_a_resource_without_status_is_pending() -> None:
+    assert mirror_of(WhatsAppSession.model_validate({"metadata": {"name": "x"}})) == SessionMirror(
+        phase="Pending",
+        status="connecting",
+        phone_number=None,
+        push_name=None,
+        last_connected_at=None,
+        container_name=None,
+        container_port=None,
+    )
+
+
+async def _create(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    response = await client.post("/api/sessions", json={"name": "support"}, headers=headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def test_the_operators_status_reaches_the_row(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
+) -> None:
+    _, headers = await user_factory()
+    created = await _create(client, headers)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], CONNECTED)
+    columns = "phase, status, phone_number, push_name, last_connected_at, container_name, container_port"
+
+    async def mirrored() -> None:
+        row = await db_pool.fetchrow(f"SELECT {columns} FROM whatsapp_sessions")
+        assert dict(row) == {
+            "phase": "Connected",
+            "status": "connected",
+            "phone_number": "15550001111",
+            "push_name": "Acme",
+            "last_connected_at": datetime(2026, 11, 28, 10, tzinfo=UTC),
+            "container_name": f"waha-{created['name']}",
+            "container_port": 3000,
+        }
+
+    await eventually(mirrored)
+
+
+async def test_a_status_change_is_a_live_event_for_the_owner(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
+) -> None:
+    user_id, headers = await user_factory()
+    created = await _create(client, headers)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], CONNECTED)
+
+    async def announced() -> None:
+        events = await db_pool.fetch("SELECT user_id, type, data FROM events WHERE type = 'session'")
+        assert [(event["user_id"], event["type"], event["data"]) for event in events] == [
+            (
+                user_id,
+                "session",
+                {
+                    "session_id": created["id"],
+                    "session_name": created["name"],
+                    "display_name": "support",
+                    "status": "connected",
+                    "phase": "Connected",
+                    "phone_number": "15550001111",
+                    "push_name": "Acme",
+                    "last_connected_at": "2026-11-28T10:00:00+00:00",
+                },
+            )
+        ]
+
+    await eventually(announced)
+
+
+async def test_an_unchanged_status_is_not_announced_again(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
+) -> None:
+    _, headers = await user_factory()
+    created = await _create(client, headers)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], CONNECTED)
+    await eventually(lambda: _count_events(db_pool, "session", 1))
+    await operator_writes_status(cluster, NAMESPACE, created["name"], {**CONNECTED, "observedGeneration": 2})
+    await operator_writes_status(cluster, NAMESPACE, created["name"], {"phase": "Failed"})
+
+    async def failed() -> None:  # events are handled in order: the Failed one comes last
+        assert await db_pool.fetchval("SELECT phase FROM whatsapp_sessions") == "Failed"
+
+    await eventually(failed)
+    await _count_events(db_pool, "session", 2)
+
+
+async def _count_events(db_pool: asyncpg.Pool, kind: str, expected: int) -> None:
+    assert await db_pool.fetchval("SELECT count(*) FROM events WHERE type = $1", kind) == expected
+
+
+async def test_a_resource_deleted_in_the_cluster_takes_its_row(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
+) -> None:
+    _, headers = await user_factory()
+    created = await _create(client, headers)
+    await operator_deletes_session(cluster, NAMESPACE, created["name"])
+
+    async def gone() -> None:
+        assert await db_pool.fetchval("SELECT count(*) FROM whatsapp_sessions") == 0
+
+    await eventually(gone)
+    await eventually(lambda: _count_events(db_pool, "session_deleted", 1))

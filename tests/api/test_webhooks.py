@@ -1,0 +1,467 @@
+"""POST /webhooks/waha/{session} with WAHA's real captured deliveries, re-signed with the test key."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from conectafy.api.deps import get_session_directory
+from conectafy.api.store.sessions import SessionRow
+from tests.api.dataplane import (
+    MemoryDirectory,
+    deliver,
+    envelope_bytes,
+    make_session,
+    make_user_id,
+    retimed,
+    sample_body,
+    signed_headers,
+)
+
+TEXT = "webhook-2026-message-text.json"
+SENT = "webhook-2026-message.any-sent-via-api.json"
+ALICE_TEXT_ID = "false_15550002222@c.us_3EB0AAAABBBBCCCC0001"
+OWN_ID = "true_15550002222@c.us_3EB0CC48CA9FD6184D20A3"
+
+
+@pytest.fixture
+def directory(app: FastAPI) -> MemoryDirectory:
+    directory = MemoryDirectory()
+    app.dependency_overrides[get_session_directory] = lambda: directory
+    return directory
+
+
+@pytest.fixture
+async def session(db_pool: asyncpg.Pool, directory: MemoryDirectory) -> SessionRow:
+    return await make_session(db_pool, directory, user_id=await make_user_id(db_pool))
+
+
+@pytest.fixture
+async def conn(db_pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    async with db_pool.acquire() as connection:
+        yield connection
+
+
+async def _messages(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT chat_id, message_id, from_me, from_number, to_number, body, type, media_url, media_mimetype,"
+        ' media_filename, ack, ack_name, "timestamp" FROM messages ORDER BY id'
+    )
+    return [dict(row) for row in rows]
+
+
+async def _contacts(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT phone_number, chat_id, name, last_message_at, last_message_preview, unread_count"
+        " FROM contacts ORDER BY id"
+    )
+    return [dict(row) for row in rows]
+
+
+async def _event_types(conn: asyncpg.Connection) -> list[str]:
+    return [row["type"] for row in await conn.fetch("SELECT type FROM events ORDER BY id")]
+
+
+def _at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+async def test_same_delivery_five_times_stores_one_message(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = sample_body(TEXT)
+    answers = [await deliver(client, session.session_name, body) for _ in range(5)]
+    assert [(r.status_code, r.json()) for r in answers] == [
+        (200, {"outcome": "stored", "event": "message"})
+    ] + [(200, {"outcome": "duplicate", "event": "message"})] * 4
+    assert await _messages(conn) == [
+        {
+            "chat_id": "15550002222@c.us",
+            "message_id": ALICE_TEXT_ID,
+            "from_me": False,
+            "from_number": "15550002222",
+            "to_number": "15550001111",
+            "body": "Hi, I need help with my order",
+            "type": "text",
+            "media_url": None,
+            "media_mimetype": None,
+            "media_filename": None,
+            "ack": 2,
+            "ack_name": "DEVICE",
+            "timestamp": _at(1795887084),
+        }
+    ]
+
+
+async def test_new_incoming_message_creates_its_contact_with_one_unread(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body(TEXT))
+    assert await _contacts(conn) == [
+        {
+            "phone_number": "15550002222",
+            "chat_id": "15550002222@c.us",
+            "name": "Alice",
+            "last_message_at": _at(1795887084),
+            "last_message_preview": "Hi, I need help with my order",
+            "unread_count": 1,
+        }
+    ]
+
+
+async def test_message_then_message_any_of_the_same_message_counts_one_unread(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body(TEXT))
+    echo = json.loads(sample_body(TEXT))
+    echo.update(id="evt_message_any_copy", event="message.any")
+    answer = await deliver(client, session.session_name, envelope_bytes(echo))
+    assert answer.json() == {"outcome": "duplicate", "event": "message.any"}
+    assert [(c["unread_count"], len(await _messages(conn))) for c in await _contacts(conn)] == [(1, 1)]
+
+
+async def test_unsigned_delivery_is_401_and_stores_nothing(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = sample_body(TEXT)
+    answer = await client.post(
+        f"/webhooks/waha/{session.session_name}", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert (answer.status_code, answer.json()) == (
+        401,
+        {"error": "unauthorized", "detail": "missing X-Webhook-Hmac header"},
+    )
+    assert (await _messages(conn), await _contacts(conn), await _event_types(conn)) == ([], [], [])
+
+
+async def test_delivery_signed_with_another_key_is_401_and_stores_nothing(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    answer = await deliver(client, session.session_name, sample_body(TEXT), key="not-the-session-key")
+    assert (answer.status_code, answer.json()["detail"]) == (401, "X-Webhook-Hmac does not match the body")
+    assert (await _messages(conn), await _event_types(conn)) == ([], [])
+
+
+async def test_body_changed_after_signing_is_401(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = sample_body(TEXT)
+    headers = signed_headers(body)
+    forged = body.replace(b"I need help", b"I need cash")
+    answer = await client.post(f"/webhooks/waha/{session.session_name}", content=forged, headers=headers)
+    assert answer.status_code == 401
+    assert await _messages(conn) == []
+
+
+async def test_captured_signature_of_the_real_waha_is_accepted(
+    client: httpx.AsyncClient, session: SessionRow, directory: MemoryDirectory
+) -> None:
+    """The original X-Webhook-Hmac of the capture, with the key WAHA used, passes unchanged."""
+    from tests.conftest import load_waha_sample
+
+    check = load_waha_sample("hmac-verification.json")
+    sample = load_waha_sample(TEXT)
+    directory.keys[session.session_name] = check["key_used_in_tests"]
+    headers = {name: value for name, value in sample["headers"] if name.lower().startswith("x-webhook")}
+    answer = await client.post(
+        f"/webhooks/waha/{session.session_name}", content=sample["body_raw"].encode(), headers=headers
+    )
+    assert answer.json() == {"outcome": "stored", "event": "message"}
+
+
+async def test_unknown_session_is_404(client: httpx.AsyncClient, directory: MemoryDirectory) -> None:
+    answer = await deliver(client, "no-such-session", sample_body(TEXT))
+    assert (answer.status_code, answer.json()) == (404, {"error": "not_found", "detail": "unknown session"})
+
+
+async def test_a_name_that_cannot_be_a_session_is_404_without_a_directory_lookup(
+    client: httpx.AsyncClient, directory: MemoryDirectory
+) -> None:
+    directory.keys["Not_A_Session"] = "k"
+    answer = await deliver(client, "Not_A_Session", sample_body(TEXT), key="k")
+    assert (answer.status_code, answer.json()["detail"]) == (404, "unknown session")
+
+
+async def test_session_with_a_key_but_no_row_is_404(
+    client: httpx.AsyncClient, directory: MemoryDirectory, conn: asyncpg.Connection
+) -> None:
+    directory.keys["orphan"] = "k"
+    answer = await deliver(client, "orphan", sample_body(TEXT), key="k")
+    assert answer.status_code == 404
+    assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        (TEXT, ("text", "Hi, I need help with my order", None, None, None)),
+        (
+            "webhook-2026-message-extended-text.json",
+            ("text", "Order #123, see https://example.com/o/123", None, None, None),
+        ),
+        (
+            "webhook-2026-message-image.json",
+            (
+                "image",
+                "Photo of the receipt",
+                "http://127.0.0.1:3000/api/files/default/3EB0AAAABBBBCCCC0004.jpeg",
+                "image/jpeg",
+                None,
+            ),
+        ),
+        (
+            "webhook-2026-message-document.json",
+            (
+                "document",
+                None,
+                "http://127.0.0.1:3000/api/files/default/3EB0AAAABBBBCCCC0006.pdf",
+                "application/pdf",
+                "invoice-123.pdf",
+            ),
+        ),
+        (
+            "webhook-2026-message-voice.json",
+            (
+                "audio",
+                None,
+                "http://127.0.0.1:3000/api/files/default/3EB0AAAABBBBCCCC0007.oga",
+                "audio/ogg; codecs=opus",
+                None,
+            ),
+        ),
+        (
+            "webhook-2026-global-message-no-download.json",
+            ("image", "no-download test", None, "image/jpeg", None),
+        ),
+        ("webhook-2024-message-text.json", ("text", "Hi, I need help with my order", None, None, None)),
+        (
+            "webhook-2024-message-image.json",
+            (
+                "image",
+                "Photo of the receipt",
+                "http://127.0.0.1:3000/api/files/default/3EB0AAAABBBBCCCC0004.jpeg",
+                "image/jpeg",
+                None,
+            ),
+        ),
+    ],
+)
+async def test_every_message_kind_is_stored_with_its_media(
+    client: httpx.AsyncClient,
+    session: SessionRow,
+    conn: asyncpg.Connection,
+    sample: str,
+    expected: tuple[Any, ...],
+) -> None:
+    answer = await deliver(client, session.session_name, sample_body(sample))
+    assert answer.json()["outcome"] == "stored"
+    rows = await _messages(conn)
+    keys = ("type", "body", "media_url", "media_mimetype", "media_filename")
+    assert [tuple(row[k] for k in keys) for row in rows] == [expected]
+
+
+async def test_media_message_preview_names_the_media_kind(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body("webhook-2026-message-voice.json"))
+    assert [c["last_message_preview"] for c in await _contacts(conn)] == ["[audio]"]
+
+
+async def test_own_message_sent_via_api_is_from_me_and_not_unread(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body(SENT))
+    message = (await _messages(conn))[0]
+    contact = (await _contacts(conn))[0]
+    assert (message["message_id"], message["from_me"], message["from_number"], message["to_number"]) == (
+        OWN_ID,
+        True,
+        "15550001111",
+        "15550002222",
+    )
+    assert (contact["unread_count"], contact["name"], contact["last_message_preview"]) == (
+        0,
+        None,
+        "Hello from WAHA",
+    )
+
+
+async def test_2024_own_message_with_a_long_timestamp_is_stored(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    """WAHA 2024.10.8 sends `{"low", "high", "unsigned"}` as the timestamp of API-sent messages."""
+    await deliver(client, session.session_name, sample_body("webhook-2024-message.any-sent-via-api.json"))
+    assert [(m["timestamp"], m["from_me"]) for m in await _messages(conn)] == [(_at(1795886369), True)]
+
+
+async def test_2024_delivery_without_envelope_id_is_deduped_on_the_message_id(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = sample_body("webhook-2024-message-text.json")
+    outcomes = [(await deliver(client, session.session_name, body)).json()["outcome"] for _ in range(3)]
+    assert outcomes == ["stored", "duplicate", "duplicate"]
+    assert [c["unread_count"] for c in await _contacts(conn)] == [1]
+
+
+async def test_acks_move_forward_only(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body(SENT))
+    read = await deliver(client, session.session_name, sample_body("webhook-2026-message.ack-READ.json"))
+    late_device = await deliver(
+        client, session.session_name, sample_body("webhook-2026-message.ack-DEVICE.json")
+    )
+    assert [read.json()["outcome"], late_device.json()["outcome"]] == ["stored", "ignored"]
+    assert [(m["ack"], m["ack_name"]) for m in await _messages(conn)] == [(3, "READ")]
+    assert await _event_types(conn) == ["message", "ack"]
+
+
+async def test_ack_for_an_unknown_message_changes_nothing(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    answer = await deliver(client, session.session_name, sample_body("webhook-2026-message.ack-READ.json"))
+    assert answer.json() == {"outcome": "ignored", "event": "message.ack"}
+    assert (await _messages(conn), await _event_types(conn)) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("sample", "status"),
+    [
+        ("webhook-2026-session.status-STARTING.json", "connecting"),
+        ("webhook-2026-session.status-SCAN_QR_CODE.json", "connecting"),
+        ("webhook-2026-session.status-WORKING.json", "connected"),
+        ("webhook-2026-session.status-FAILED.json", "error"),
+        ("webhook-2026-session.status-STOPPED.json", "disconnected"),
+        ("webhook-2024-session.status-WORKING.json", "connected"),
+    ],
+)
+async def test_session_status_updates_the_row_and_nudges_the_operator(
+    client: httpx.AsyncClient,
+    session: SessionRow,
+    conn: asyncpg.Connection,
+    directory: MemoryDirectory,
+    sample: str,
+    status: str,
+) -> None:
+    await deliver(client, session.session_name, sample_body(sample))
+    waha_status = json.loads(sample_body(sample))["payload"]["status"]
+    row = await conn.fetchrow("SELECT status FROM whatsapp_sessions WHERE id = $1", session.id)
+    assert (row["status"], directory.nudges) == (status, [(session.session_name, waha_status)])
+
+
+async def test_working_status_records_the_account_and_connection_time(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body("webhook-2026-session.status-WORKING.json"))
+    row = await conn.fetchrow(
+        "SELECT phone_number, push_name, last_connected_at IS NOT NULL AS connected FROM whatsapp_sessions"
+        " WHERE id = $1",
+        session.id,
+    )
+    assert dict(row) == {"phone_number": "15550001111", "push_name": "Acme Support", "connected": True}
+
+
+async def test_qr_status_logs_session_and_qr_events_for_the_owner(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body("webhook-2026-session.status-SCAN_QR_CODE.json"))
+    rows = await conn.fetch("SELECT user_id, type, data FROM events ORDER BY id")
+    base = {"session_id": str(session.id), "session_name": session.session_name}
+    assert [(r["user_id"], r["type"], r["data"]) for r in rows] == [
+        (session.user_id, "session", {**base, "status": "connecting", "waha_status": "SCAN_QR_CODE"}),
+        (session.user_id, "qr", {**base, "waha_status": "SCAN_QR_CODE"}),
+    ]
+
+
+async def test_reaction_is_a_live_event(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body("webhook-2026-message.reaction-incoming.json"))
+    rows = await conn.fetch("SELECT type, data FROM events")
+    assert [(r["type"], r["data"]) for r in rows] == [
+        (
+            "reaction",
+            {
+                "session_id": str(session.id),
+                "session_name": session.session_name,
+                "chat_id": "15550002222@c.us",
+                "message_id": OWN_ID,
+                "reaction": "👍",
+                "from_me": False,
+            },
+        )
+    ]
+
+
+async def test_presence_update_is_accepted_and_not_stored(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    answer = await deliver(
+        client, session.session_name, sample_body("webhook-2026-presence.update-typing.json")
+    )
+    assert (answer.status_code, answer.json()) == (200, {"outcome": "ignored", "event": "presence.update"})
+    assert (await _messages(conn), await _event_types(conn)) == ([], [])
+
+
+async def test_malformed_json_is_400_and_stores_nothing(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    answer = await deliver(client, session.session_name, b'{"event": "message", "payload": ')
+    assert (answer.status_code, answer.json()["error"]) == (400, "bad_request")
+    assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
+
+
+async def test_message_payload_missing_fields_is_422_and_stores_nothing(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    envelope = json.loads(sample_body(TEXT))
+    del envelope["payload"]["from"]
+    answer = await deliver(client, session.session_name, envelope_bytes(envelope))
+    assert (answer.status_code, answer.json()["detail"]) == (
+        422,
+        [{"loc": ["payload", "from"], "msg": "Field required"}],
+    )
+    assert (await _messages(conn), await conn.fetchval("SELECT count(*) FROM webhook_deliveries")) == ([], 0)
+
+
+async def test_same_delivery_concurrently_stores_one_row(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = sample_body(TEXT)
+    answers = await asyncio.gather(*(deliver(client, session.session_name, body) for _ in range(8)))
+    assert sorted(a.json()["outcome"] for a in answers) == ["duplicate"] * 7 + ["stored"]
+    assert (len(await _messages(conn)), [c["unread_count"] for c in await _contacts(conn)]) == (1, [1])
+
+
+async def test_same_message_in_distinct_envelopes_concurrently_counts_once(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    bodies = [retimed(TEXT, event_id=f"evt_copy_{n}") for n in range(8)]
+    answers = await asyncio.gather(*(deliver(client, session.session_name, b) for b in bodies))
+    assert sorted(a.json()["outcome"] for a in answers) == ["duplicate"] * 7 + ["stored"]
+    assert [c["unread_count"] for c in await _contacts(conn)] == [1]
+    assert await _event_types(conn) == ["message"]
+
+
+async def test_other_sessions_deliveries_are_kept_apart(
+    client: httpx.AsyncClient,
+    session: SessionRow,
+    conn: asyncpg.Connection,
+    db_pool: asyncpg.Pool,
+    directory: MemoryDirectory,
+) -> None:
+    """The same captured delivery for two sessions is two messages: dedupe is per session."""
+    other = await make_session(db_pool, directory, user_id=uuid.uuid4())
+    for name in (session.session_name, other.session_name):
+        assert (await deliver(client, name, sample_body(TEXT))).json()["outcome"] == "stored"
+    owners = await conn.fetch("SELECT session_id FROM messages ORDER BY id")
+    assert [r["session_id"] for r in owners] == [session.id, other.id]
