@@ -1,0 +1,185 @@
+"""Fixtures and helpers of the operator's e2e suite (see test_operator.py for what runs where)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import kr8s
+import kr8s.asyncio
+import pytest
+import yaml
+from kopf.testing import KopfRunner
+
+from conectafy.operator.handlers import build_registry
+from conectafy.settings import OperatorSettings
+from conectafy.simulator.config import SimulatorConfig
+from conectafy.simulator.runner import RunningSimulator, run_simulator
+from tests.e2e.fake_kubelet import call, delete_node, register_node, renew_node, run_pods
+
+ROOT = Path(__file__).resolve().parents[2]
+CRD = yaml.safe_load((ROOT / "crds" / "whatsappsessions.conectafy.io.yaml").read_text())
+EXAMPLE = yaml.safe_load((ROOT / "examples" / "session.yaml").read_text())
+NAME = EXAMPLE["metadata"]["name"]
+CHILD = f"waha-{NAME}"
+API_KEY = "e2e-" + secrets.token_hex(16)
+SESSIONS = "conectafy.io/v1alpha1"
+CHILDREN = {"secrets": "v1", "persistentvolumeclaims": "v1", "services": "v1", "deployments": "apps/v1"}
+MERGE = {"Content-Type": "application/merge-patch+json"}
+WAIT = 90.0  # seconds; real controllers are quick, but CI clusters can be slow
+
+
+@pytest.fixture(name="api")
+async def api_fixture() -> kr8s.asyncio.Api:
+    return await kr8s.asyncio.api()
+
+
+async def get(api: kr8s.asyncio.Api, path: str) -> dict[str, Any] | None:
+    try:
+        result: dict[str, Any] = await call(api, "GET", path)
+    except kr8s.ServerError as error:
+        if error.response is not None and error.response.status_code == 404:
+            return None
+        raise
+    return result
+
+
+async def poll(probe: Any, within: float = WAIT) -> Any:
+    """Await `probe()` until it is truthy; fail after `within` seconds (a deadline, not a sleep)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within} s; last value: {value!r}")
+        await asyncio.sleep(0.25)
+
+
+@pytest.fixture(name="namespace")
+async def namespace_fixture(api: kr8s.asyncio.Api) -> AsyncIterator[str]:
+    """The CRD (server-side applied, kept like the chart keeps it) and a throw-away namespace."""
+    await call(
+        api,
+        "PATCH",
+        f"apiextensions.k8s.io/v1/customresourcedefinitions/{CRD['metadata']['name']}",
+        CRD,
+        params={"fieldManager": "conectafy-e2e", "force": "true"},
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    )
+
+    async def established() -> bool:
+        crd = await get(api, f"apiextensions.k8s.io/v1/customresourcedefinitions/{CRD['metadata']['name']}")
+        return any(
+            c["type"] == "Established" and c["status"] == "True"
+            for c in (crd or {}).get("status", {}).get("conditions", [])
+        )
+
+    await poll(established)
+    name = f"conectafy-e2e-{secrets.token_hex(4)}"
+    await call(
+        api, "POST", "v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    )
+    yield name
+    await release_sessions(api, name)
+    await call(api, "DELETE", f"v1/namespaces/{name}")
+
+
+async def release_sessions(api: kr8s.asyncio.Api, namespace: str) -> None:
+    """The operator is gone by now: drop its finalizers, or the namespace would never finish deleting."""
+    listing = await call(api, "GET", f"{SESSIONS}/namespaces/{namespace}/whatsappsessions")
+    for item in listing["items"]:
+        with contextlib.suppress(kr8s.ServerError):  # deleted meanwhile
+            path = f"{SESSIONS}/namespaces/{namespace}/whatsappsessions/{item['metadata']['name']}"
+            await call(api, "PATCH", path, {"metadata": {"finalizers": None}}, headers=MERGE)
+
+
+@pytest.fixture(name="node")
+async def node_fixture(api: kr8s.asyncio.Api) -> AsyncIterator[str]:
+    name = f"conectafy-e2e-node-{secrets.token_hex(4)}"
+    await register_node(api, name)
+    yield name
+    await delete_node(api, name)
+
+
+@pytest.fixture(name="simulator")
+async def simulator_fixture() -> AsyncIterator[RunningSimulator]:
+    async with run_simulator(SimulatorConfig(api_key=API_KEY, startup_seconds=0.05)) as running:
+        yield running
+
+
+@pytest.fixture(name="operator")
+async def operator_fixture(
+    namespace: str, simulator: RunningSimulator, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[None]:
+    """`conectafy operator --namespace NS --standalone`, in-process; settings from the environment."""
+    for key, value in {
+        "WAHA_URL_TEMPLATE": simulator.url,
+        "DRIFT_CHECK_INTERVAL": "1",
+        "STATUS_POLL_INTERVAL": "1",
+        "FAILED_RESTART_BACKOFF_BASE": "1",
+    }.items():
+        monkeypatch.setenv(f"CONECTAFY_{key}", value)
+    registry = build_registry(OperatorSettings(), standalone=True)
+    runner = KopfRunner(["run", "--standalone", "--namespace", namespace], registry=registry, timeout=60)
+    await asyncio.to_thread(runner.__enter__)
+    yield
+    await asyncio.to_thread(runner.__exit__, None, None, None)
+
+
+async def apply_example(api: kr8s.asyncio.Api, namespace: str, node: str, **spec: Any) -> dict[str, Any]:
+    """The Secret with the simulator's key (a user's own key is kept), then examples/session.yaml."""
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": CHILD, "namespace": namespace},
+        "data": {"api-key": base64.b64encode(API_KEY.encode()).decode()},
+    }
+    await call(api, "POST", f"v1/namespaces/{namespace}/secrets", secret)
+    body = json.loads(json.dumps(EXAMPLE))
+    body["metadata"]["namespace"] = namespace
+    body["spec"].update(scheduling={"nodeSelector": {"kubernetes.io/hostname": node}}, **spec)
+    created: dict[str, Any] = await call(
+        api, "POST", f"{SESSIONS}/namespaces/{namespace}/whatsappsessions", body
+    )
+    return created
+
+
+def session_path(namespace: str) -> str:
+    return f"{SESSIONS}/namespaces/{namespace}/whatsappsessions/{NAME}"
+
+
+def child_path(namespace: str, plural: str) -> str:
+    return f"{CHILDREN[plural]}/namespaces/{namespace}/{plural}/{CHILD}"
+
+
+async def children(api: kr8s.asyncio.Api, namespace: str) -> dict[str, dict[str, Any]] | None:
+    found = {plural: await get(api, child_path(namespace, plural)) for plural in CHILDREN}
+    return found if all(found.values()) else None  # type: ignore[return-value]
+
+
+async def phase(api: kr8s.asyncio.Api, namespace: str, wanted: str) -> dict[str, Any] | None:
+    status = ((await get(api, session_path(namespace))) or {}).get("status") or {}
+    return status if status.get("phase") == wanted else None
+
+
+async def running(api: kr8s.asyncio.Api, namespace: str, node: str) -> bool:
+    """Act as the kubelet until the Deployment controller reports the WAHA pod available."""
+    await renew_node(api, node)
+    await run_pods(api, namespace, NAME, node)
+    deployment = await get(api, child_path(namespace, "deployments")) or {}
+    return bool(deployment.get("status", {}).get("availableReplicas"))
+
+
+async def scan_qr(simulator: RunningSimulator) -> None:
+    """The phone scans the QR (the simulator's control API)."""
+    async with httpx.AsyncClient(base_url=simulator.url, headers={"X-Api-Key": API_KEY}) as client:
+        assert (await client.post("/_sim/scan")).status_code < 300

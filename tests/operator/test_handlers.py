@@ -1,0 +1,280 @@
+"""The operator end to end in one process: kopf (KopfRunner) ⇄ kmock (Kubernetes API) ⇄ simulated WAHA.
+
+kmock has no controllers: where a test needs an available Deployment it writes the Deployment's
+status the way the Deployment controller would after a kubelet reported the pod Ready.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import kmock
+import pytest
+
+from conectafy import labels
+from conectafy.session import API_VERSION, KIND
+from conectafy.simulator.config import SimulatorConfig
+from conectafy.simulator.runner import RunningSimulator, run_simulator
+from conectafy.waha.status import WahaStatus
+from tests.operator.kopf_harness import (
+    DEPLOYMENTS,
+    NAMESPACE,
+    PVCS,
+    SECRETS,
+    SERVICES,
+    SESSIONS,
+    ApiServerEmulator,
+    apply_session,
+    declare_resources,
+    eventually,
+    kube_request,
+    live,
+    patch_session,
+    requests_to,
+    running_operator,
+    session_body,
+    write_kubeconfig,
+)
+from tests.operator.steps import (
+    API_KEY,
+    CHILD,
+    NAME,
+    event_reasons,
+    fast_settings,
+    mark_available,
+    phase_is,
+    seed_api_key,
+    session_status,
+    sim_control,
+)
+
+pytestmark = pytest.mark.kmock(cls=ApiServerEmulator)
+
+UID = "0d6b1c2e-0000-4000-8000-000000000001"
+CHILD_RESOURCES = (SECRETS, PVCS, DEPLOYMENTS, SERVICES)
+
+
+@pytest.fixture
+def kube(kmock: ApiServerEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ApiServerEmulator:
+    declare_resources(kmock)
+    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", str(kmock.url))))
+    return kmock
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[RunningSimulator]:
+    config = SimulatorConfig(api_key=API_KEY, startup_seconds=0.05, status_guard_wait_seconds=0.1)
+    async with run_simulator(config) as running:
+        yield running
+
+
+async def start_session(server: kmock.KubernetesEmulator, spec: dict[str, Any] | None = None) -> None:
+    await seed_api_key(server)
+    await apply_session(server, session_body(NAME, UID, spec))
+    await eventually(lambda: all(live(server, resource, CHILD) for resource in CHILD_RESOURCES))
+
+
+async def test_create_makes_four_children_owned_by_the_session(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+    owner = {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "name": NAME,
+        "uid": UID,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+    for resource in CHILD_RESOURCES:
+        child = live(kube, resource, CHILD)
+        assert child is not None
+        assert child["metadata"]["ownerReferences"] == [owner], resource
+        assert child["metadata"]["labels"][labels.SESSION] == NAME, resource
+
+
+async def test_existing_secret_keeps_its_key_and_gains_the_missing_ones(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+    data = (live(kube, SECRETS, CHILD) or {})["data"]
+    decoded = {key: base64.b64decode(value).decode() for key, value in data.items()}
+    assert sorted(decoded) == ["api-key", "api-key-sha512", "dashboard-password", "webhook-hmac-key"]
+    assert decoded["api-key"] == API_KEY
+
+
+async def test_second_reconcile_writes_nothing(kube: ApiServerEmulator, simulator: RunningSimulator) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        writes = [
+            len(requests_to(kube, resource, "POST", "PATCH", "PUT", "DELETE")) for resource in CHILD_RESOURCES
+        ]
+        reads = len(requests_to(kube, DEPLOYMENTS, "GET"))
+        await eventually(lambda: len(requests_to(kube, DEPLOYMENTS, "GET")) >= reads + 3)  # three timer ticks
+        after = [
+            len(requests_to(kube, resource, "POST", "PATCH", "PUT", "DELETE")) for resource in CHILD_RESOURCES
+        ]
+    assert after == writes
+
+
+async def test_paused_session_scales_to_zero_and_is_stopped(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        await patch_session(kube, NAME, {"spec": {"paused": True}})
+        await eventually(lambda: (live(kube, DEPLOYMENTS, CHILD) or {})["spec"]["replicas"] == 0)
+        status = await eventually(lambda: phase_is(kube, "Stopped"))
+    ready = next(condition for condition in status["conditions"] if condition["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "Paused")
+
+
+async def test_restarted_at_annotation_rolls_the_pod_template(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    stamp = "2026-11-28T18:00:00Z"
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        await patch_session(kube, NAME, {"metadata": {"annotations": {labels.RESTARTED_AT: stamp}}})
+        template = await eventually(
+            lambda: (live(kube, DEPLOYMENTS, CHILD) or {})["spec"]["template"]["metadata"].get("annotations")
+        )
+    assert template == {labels.RESTARTED_AT: stamp}
+
+
+async def test_retain_on_delete_releases_the_claim(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        assert (live(kube, PVCS, CHILD) or {})["metadata"]["ownerReferences"]
+        await patch_session(kube, NAME, {"spec": {"storage": {"retainOnDelete": True}}})
+        await eventually(
+            lambda: "ownerReferences" not in (live(kube, PVCS, CHILD) or {"metadata": {}})["metadata"]
+        )
+
+
+async def test_deleted_child_is_restored(kube: ApiServerEmulator, simulator: RunningSimulator) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        original = live(kube, SERVICES, CHILD) or {}
+        await kube_request(kube, "DELETE", f"/api/v1/namespaces/{NAMESPACE}/services/{CHILD}")
+        restored = await eventually(lambda: live(kube, SERVICES, CHILD))
+    assert restored["spec"] == original["spec"]
+
+
+async def test_hand_edited_child_is_restored(kube: ApiServerEmulator, simulator: RunningSimulator) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        original = (live(kube, DEPLOYMENTS, CHILD) or {})["spec"]["template"]["spec"]["containers"]
+        edit = {
+            "spec": {"template": {"spec": {"containers": [{**original[0], "image": "evil/waha:latest"}]}}}
+        }
+        await kube_request(
+            kube,
+            "PATCH",
+            f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/{CHILD}",
+            edit,
+            "application/merge-patch+json",
+        )
+        await eventually(
+            lambda: (
+                (live(kube, DEPLOYMENTS, CHILD) or {})["spec"]["template"]["spec"]["containers"] == original
+            )
+        )
+
+
+async def test_status_follows_waha_from_qr_to_connected(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        await eventually(lambda: phase_is(kube, "Pending"))  # children exist, no pod is ready yet
+        await mark_available(kube)
+        await eventually(lambda: phase_is(kube, "ScanQR"))
+        await sim_control(simulator, "scan")
+        status = await eventually(lambda: phase_is(kube, "Connected"))
+        await eventually(lambda: "Working" in event_reasons(kube))
+    assert {key: status[key] for key in ("phase", "waStatus", "phoneNumber", "pushName", "endpoint")} == {
+        "phase": "Connected",
+        "waStatus": "WORKING",
+        "phoneNumber": "+15550001111",
+        "pushName": "Conectafy Simulator",
+        "endpoint": simulator.url,
+    }
+    conditions = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
+    assert conditions == {"Ready": ("True", "WorkloadAvailable"), "Connected": ("True", "Working")}
+    assert status["lastConnectedAt"]
+    assert {"PhaseChanged", "WorkloadAvailable", "ScanQR", "Working"} <= set(event_reasons(kube))
+
+
+async def test_failed_session_is_restarted_with_an_event(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        await mark_available(kube)
+        await eventually(lambda: phase_is(kube, "ScanQR"))
+        await sim_control(simulator, "scan")
+        await eventually(lambda: phase_is(kube, "Connected"))
+        await sim_control(simulator, "fail")
+        await eventually(lambda: "Restarting" in event_reasons(kube))
+        status = await eventually(
+            lambda: session_status(kube).get("lastRestartAt") and phase_is(kube, "Connected")
+        )
+    assert simulator.sim.session.status is WahaStatus.WORKING  # the stored login survived the restart
+    assert status.get("failureCount") is None  # a connection resets the backoff
+
+
+async def test_failed_session_waits_for_its_backoff(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    """FAILED before any login: one restart at once (back to a QR), the next waits base·2¹ = 1 h."""
+    settings = fast_settings(simulator, failed_restart_backoff_base=1800.0, failed_restart_backoff_max=3600.0)
+    async with running_operator(kube, settings):
+        await start_session(kube)
+        await mark_available(kube)
+        await eventually(lambda: phase_is(kube, "ScanQR"))
+        await sim_control(simulator, "fail")  # FAILED → restart #1 → SCAN_QR_CODE
+        await eventually(lambda: session_status(kube).get("failureCount") == 1 and phase_is(kube, "ScanQR"))
+        await sim_control(simulator, "fail")  # FAILED again: restart #2 is 1 h away
+        status = await eventually(lambda: phase_is(kube, "Failed"))
+        reads = len(requests_to(kube, DEPLOYMENTS, "GET"))
+        await eventually(lambda: len(requests_to(kube, DEPLOYMENTS, "GET")) >= reads + 3)
+    assert status["failureCount"] == 1
+    assert event_reasons(kube).count("Restarting") == 1
+    assert simulator.sim.session.status is WahaStatus.FAILED
+
+
+async def test_status_hint_annotation_rereads_waha_at_once(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    """With the poll an hour away, only the API's nudge can make the operator notice WORKING."""
+    async with running_operator(kube, fast_settings(simulator, status_poll_interval=3600.0)):
+        await start_session(kube)
+        await mark_available(kube)
+        await eventually(lambda: phase_is(kube, "ScanQR") or phase_is(kube, "Starting"))
+        await sim_control(simulator, "scan")
+        await eventually(lambda: simulator.sim.session.status is WahaStatus.WORKING)
+        hint = {labels.WAHA_STATUS_HINT: "WORKING", labels.WAHA_STATUS_HINT_AT: "2026-11-28T18:00:00Z"}
+        await patch_session(kube, NAME, {"metadata": {"annotations": hint}})
+        await eventually(lambda: phase_is(kube, "Connected"))
+
+
+async def test_delete_logs_out_of_waha(kube: ApiServerEmulator, simulator: RunningSimulator) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        await mark_available(kube)
+        await eventually(lambda: phase_is(kube, "ScanQR"))
+        await sim_control(simulator, "scan")
+        await eventually(lambda: phase_is(kube, "Connected"))
+        path = f"/apis/conectafy.io/v1alpha1/namespaces/{NAMESPACE}/whatsappsessions/{NAME}"
+        await kube_request(kube, "DELETE", path)
+        await eventually(lambda: live(kube, SESSIONS, NAME) is None)
+    assert simulator.sim.session.has_creds is False
+    assert simulator.sim.session.me is None
