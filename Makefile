@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint e2e run bench
+.PHONY: install web test lint e2e run bench
 
 $(BIN)/conectafy: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,17 @@ $(BIN)/conectafy: pyproject.toml
 
 install: $(BIN)/conectafy
 
+## Build the dashboard (web/dist, served by the API at /) and run its Vitest tests; skipped without npm.
+web:
+	@if command -v npm >/dev/null; then \
+		cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
+			&& npm test && npm run build; \
+	else \
+		echo "npm not found: skipping the dashboard build (browser tests will be skipped)"; \
+	fi
+
 ## Run the whole test-suite (e2e tests run when KUBECONFIG points at a reachable cluster).
-test: install
+test: install web
 	$(BIN)/pytest
 
 lint: install
@@ -28,3 +37,8 @@ e2e: install
 ## Run the operator against the cluster in KUBECONFIG.
 run: install
 	$(BIN)/conectafy operator --all-namespaces
+
+## Run the whole system on this machine: kind cluster, image build, helm install, dashboard (needs Docker).
+.PHONY: up
+up:
+	scripts/up.sh

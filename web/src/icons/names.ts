@@ -1,0 +1,48 @@
+/**
+ * Every icon the dashboard shows, by meaning. Icons are bundled (src/icons/solar.json, made by
+ * scripts/icons.mjs from @iconify-json/solar), so the app never fetches icons from the network.
+ */
+export const ICONS = {
+  add: "solar:add-circle-bold",
+  attach: "solar:paperclip-linear",
+  back: "solar:alt-arrow-left-linear",
+  chat: "solar:chat-round-dots-bold",
+  chatEmpty: "solar:chat-round-line-linear",
+  check: "solar:check-read-linear",
+  checkSingle: "solar:check-linear",
+  clock: "solar:clock-circle-linear",
+  close: "solar:close-circle-linear",
+  danger: "solar:danger-triangle-bold",
+  document: "solar:document-text-bold",
+  download: "solar:download-minimalistic-linear",
+  email: "solar:letter-linear",
+  eye: "solar:eye-linear",
+  eyeClosed: "solar:eye-closed-linear",
+  gallery: "solar:gallery-bold",
+  logout: "solar:logout-2-linear",
+  menu: "solar:menu-dots-bold",
+  microphone: "solar:microphone-bold",
+  moon: "solar:moon-bold",
+  password: "solar:lock-keyhole-linear",
+  phone: "solar:smartphone-2-linear",
+  play: "solar:play-bold",
+  power: "solar:power-bold",
+  qr: "solar:qr-code-linear",
+  refresh: "solar:refresh-linear",
+  restart: "solar:restart-bold",
+  search: "solar:magnifer-linear",
+  send: "solar:plain-3-bold",
+  shield: "solar:shield-check-bold",
+  sparkles: "solar:stars-bold",
+  stop: "solar:stop-circle-bold",
+  success: "solar:check-circle-bold",
+  sun: "solar:sun-2-bold",
+  trash: "solar:trash-bin-trash-linear",
+  unlink: "solar:link-broken-linear",
+  user: "solar:user-rounded-bold",
+  video: "solar:videocamera-record-bold",
+  wifiOff: "solar:wi-fi-router-minimalistic-linear",
+  whatsapp: "solar:chat-round-call-bold",
+} as const;
+
+export type IconName = keyof typeof ICONS;
