@@ -15,7 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from conectafy.api.auth import Accounts, AuthUser, InvalidToken
 from conectafy.api.kube import Kube, KubeError
+from conectafy.api.media_store import MediaStore
 from conectafy.api.ratelimit import TokenBucketLimiter
+from conectafy.api.services.media_copy import MediaCopier
 from conectafy.api.session_directory import SessionDirectory
 from conectafy.settings import ApiSettings
 
@@ -83,6 +85,21 @@ async def get_session_directory(request: Request) -> SessionDirectory:
 
 KubeDep = Annotated[Kube, Depends(get_kube)]
 SessionDirectoryDep = Annotated[SessionDirectory, Depends(get_session_directory)]
+
+
+async def get_media_store(request: Request) -> MediaStore | None:
+    """S3-compatible media storage; None when it is not configured."""
+    store: MediaStore | None = getattr(request.app.state, "media_store", None)
+    return store
+
+
+async def get_media_copier(request: Request) -> MediaCopier | None:
+    copier: MediaCopier | None = getattr(request.app.state, "media_copier", None)
+    return copier
+
+
+MediaStoreDep = Annotated[MediaStore | None, Depends(get_media_store)]
+MediaCopierDep = Annotated[MediaCopier | None, Depends(get_media_copier)]
 
 
 async def check_kubernetes(request: Request) -> ComponentCheck:

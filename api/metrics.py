@@ -55,3 +55,17 @@ LIVE_EVENTS_SENT = Counter(
     ["type"],
     registry=REGISTRY,
 )
+
+# --- media copies and retention -------------------------------------------------------------------------
+MEDIA_COPIES = Counter(
+    "conectafy_api_media_copies_total",
+    "Media files copied to S3-compatible storage, by outcome (copied, failed; failures are retried).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+RETENTION_DELETED = Counter(
+    "conectafy_api_retention_deleted_rows_total",
+    "Rows deleted by data retention, by table (events, webhook_deliveries).",
+    ["table"],
+    registry=REGISTRY,
+)

@@ -37,7 +37,9 @@ from conectafy.api.migrate import migrate
 from conectafy.api.schemas.chats import MessagePublic
 from conectafy.api.services import waha_events as wire
 from conectafy.api.store import events, messages, webhooks
+from conectafy.waha.base import Me
 from conectafy.waha.signing import HMAC_ALGORITHM_HEADER, HMAC_HEADER, sign_body
+from conectafy.waha.webhooks import MessagePayload
 
 KEY = "bench-webhook-key"
 SESSION = "bench-session"
@@ -187,10 +189,8 @@ async def load_http(host: str, port: int, bodies: list[bytes], concurrency: int)
 async def load_raw(dsn: str, bodies: list[bytes], concurrency: int) -> tuple[float, list[float]]:
     """The same rows and statements as ingestion (and the same event JSON), without HTTP."""
     parsed = [json.loads(body) for body in bodies]
-    payloads = [wire.MessagePayload.model_validate(e["payload"]) for e in parsed]
-    rows = [
-        wire.new_message(p, me=wire.Me.model_validate(e["me"])) for p, e in zip(payloads, parsed, strict=True)
-    ]
+    payloads = [MessagePayload.model_validate(e["payload"]) for e in parsed]
+    rows = [wire.new_message(p, me=Me.model_validate(e["me"])) for p, e in zip(payloads, parsed, strict=True)]
     pool = await create_pool(dsn, min_size=concurrency, max_size=concurrency)
 
     async def insert(i: int) -> None:

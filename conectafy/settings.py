@@ -58,6 +58,11 @@ def _seconds(value: object) -> object:
     return value
 
 
+def _blank_is_none(value: object) -> object:
+    """The Helm chart sets S3 variables to "" when unused: an empty value means "not set"."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 #: A duration setting: a number of seconds or an ISO 8601 duration.
 Duration = Annotated[timedelta, BeforeValidator(_seconds)]
 
@@ -123,10 +128,38 @@ class ApiSettings(BaseSettings):
     log_level: str = "INFO"
     #: Seconds between SSE heartbeats on /api/events (keeps proxies from closing idle streams).
     sse_ping_seconds: float = Field(default=15.0, gt=0)
+    #: S3-compatible media storage (the Helm chart's CONECTAFY_S3_*): on when s3_bucket is set. Incoming
+    #: media is copied there after its message is stored (WAHA deletes its files after a while).
+    s3_bucket: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    #: Empty uses AWS S3; set it for MinIO, R2, Ceph... The chart sets CONECTAFY_S3_ENDPOINT (accepted too).
+    s3_endpoint_url: Annotated[str | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, validation_alias=AliasChoices("CONECTAFY_S3_ENDPOINT_URL", "CONECTAFY_S3_ENDPOINT")
+    )
+    s3_region: str = "us-east-1"
+    s3_access_key_id: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    s3_secret_access_key: SecretStr | None = None
+    #: Prepended to every object key (`<prefix><session id>/<message row id>-<WAHA file name>`).
+    s3_prefix: str = "media/"
+    #: Largest media file copied from (or served through) WAHA; larger files stay WAHA-only.
+    media_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    #: How often the sweeper retries media copies that failed, and how many times per file at most.
+    media_copy_interval: Duration = timedelta(minutes=1)
+    media_copy_max_attempts: int = Field(default=5, ge=1)
+    #: How long live events (SSE replay after Last-Event-ID) and webhook dedupe records are kept. Keep
+    #: deliveries_retention longer than WAHA's retry window, or a late retry is stored twice.
+    events_retention: Duration = timedelta(days=7)
+    deliveries_retention: Duration = timedelta(days=7)
+    #: How often old events/deliveries are deleted, and how many rows one DELETE removes at most.
+    retention_interval: Duration = timedelta(hours=1)
+    retention_batch_size: int = Field(default=1000, ge=1)
 
     @property
     def supabase_mode(self) -> bool:
         return bool(self.supabase_url)
+
+    @property
+    def s3_enabled(self) -> bool:
+        return bool(self.s3_bucket)
 
 
 @lru_cache

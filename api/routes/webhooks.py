@@ -10,14 +10,20 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from conectafy.api import metrics
-from conectafy.api.deps import DbDep, SessionDirectoryDep
+from conectafy.api.deps import DbDep, MediaCopierDep, SessionDirectoryDep
 from conectafy.api.services.ingest import Outcome, ingest_delivery
-from conectafy.api.services.waha_events import Envelope
 from conectafy.session import NAME_PATTERN
-from conectafy.waha.signing import InvalidSignature, verify_signature
+from conectafy.waha.webhooks import (
+    InvalidSignature,
+    InvalidWebhook,
+    WebhookEvent,
+    WebhookNotJson,
+    parse_webhook,
+    verify_signature,
+)
 
 router = APIRouter(tags=["webhooks"])
 #: A name that cannot be a WhatsAppSession is unknown without asking the directory (no Kubernetes read).
@@ -37,24 +43,21 @@ def _unknown_session(event: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, "unknown session")
 
 
-def _envelope(raw: bytes) -> Envelope:
-    """Malformed JSON is a 400, a well-formed body that is not a WAHA envelope a 422 (parsed straight
-    from the bytes by pydantic: the hot path builds no intermediate dicts)."""
+def _parse(raw: bytes) -> WebhookEvent:
+    """Malformed JSON is a 400; a well-formed body that is not a WAHA envelope, or a known event whose
+    payload does not fit, a 422 listing what is wrong (wire names, e.g. `["payload", "from"]`)."""
     try:
-        return Envelope.model_validate_json(raw)
-    except ValidationError as error:
+        return parse_webhook(raw)
+    except InvalidWebhook as error:
         metrics.WEBHOOK_DELIVERIES.labels("", "invalid").inc()
-        errors = error.errors(include_input=False)
-        if any(e["type"] == "json_invalid" for e in errors):
-            detail = f"body is not JSON: {errors[0]['msg']}"
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail) from error
-        details = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in errors]
-        raise HTTPException(422, details) from error
+        if isinstance(error, WebhookNotJson):
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
+        raise HTTPException(422, error.errors) from error
 
 
 @router.post("/webhooks/waha/{session}", response_model=WebhookAck)
 async def receive_waha_webhook(
-    session: str, request: Request, pool: DbDep, directory: SessionDirectoryDep
+    session: str, request: Request, pool: DbDep, directory: SessionDirectoryDep, copier: MediaCopierDep
 ) -> WebhookAck:
     """Verify, dedupe and store one delivery; 401 unsigned/forged, 404 unknown session, 200 otherwise."""
     key = await directory.webhook_key(session) if _SESSION_NAME.fullmatch(session) else None
@@ -66,14 +69,11 @@ async def receive_waha_webhook(
     except InvalidSignature as error:
         metrics.WEBHOOK_REJECTED_SIGNATURES.inc()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
-    envelope = _envelope(raw)
-    try:
-        result = await ingest_delivery(pool, session_name=session, envelope=envelope, nudger=directory)
-    except ValidationError as error:
-        metrics.WEBHOOK_DELIVERIES.labels(envelope.event, "invalid").inc()
-        details = [{"loc": ["payload", *e["loc"]], "msg": e["msg"]} for e in error.errors()]
-        raise HTTPException(422, details) from error
+    event = _parse(raw)
+    result = await ingest_delivery(pool, session_name=session, event=event, nudger=directory)
     if result.outcome == "unknown_session":
-        raise _unknown_session(envelope.event)
-    metrics.WEBHOOK_DELIVERIES.labels(envelope.event, result.outcome).inc()
-    return WebhookAck(outcome=result.outcome, event=envelope.event)
+        raise _unknown_session(event.event)
+    metrics.WEBHOOK_DELIVERIES.labels(event.event, result.outcome).inc()
+    if result.media_row is not None and copier is not None:
+        copier.schedule(result.media_row)  # after commit, in the background: never delays the answer
+    return WebhookAck(outcome=result.outcome, event=event.event)

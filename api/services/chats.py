@@ -25,6 +25,7 @@ from conectafy.waha.client import WahaClient
 from conectafy.waha.errors import WahaInvalidResponse
 from conectafy.waha.models import MediaFile, SentMessage
 from conectafy.waha.status import DEFAULT_SESSION
+from conectafy.waha.webhooks import kind_of_mimetype
 
 
 class WahaDirectory(Protocol):
@@ -84,7 +85,7 @@ def _sent_row(
     message_id = sent.id
     if message_id is None:
         raise WahaInvalidResponse(None, "WAHA accepted the message but answered no message id", sent.raw)
-    kind = wire.type_of_mimetype(media.mimetype) if media is not None else "text"
+    kind = kind_of_mimetype(media.mimetype) if media is not None else "text"
     return messages_store.NewMessage(
         chat_id=sent.chat_id,
         message_id=message_id,

@@ -2,7 +2,8 @@
 
 Order inside the transaction: envelope-id dedupe → the event's rows → the `events` log (+ NOTIFY at
 commit). A failure anywhere rolls everything back, so WAHA's retry finds nothing half-written, and a
-retry of a delivery that did commit is a no-op. The payload is validated before the transaction opens.
+retry of a delivery that did commit is a no-op. The delivery is validated (`parse_webhook`) before the
+transaction opens.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import asyncpg
-from pydantic import BaseModel
 
 from conectafy.api import metrics
 from conectafy.api.schemas.chats import MessagePublic
@@ -21,7 +21,18 @@ from conectafy.api.store import events as events_store
 from conectafy.api.store import messages as messages_store
 from conectafy.api.store import webhooks as webhooks_store
 from conectafy.api.store.webhooks import WebhookSession
+from conectafy.waha.base import Me
 from conectafy.waha.status import WahaStatus
+from conectafy.waha.webhooks import (
+    MessageAckEvent,
+    MessageAckPayload,
+    MessageEvent,
+    MessageReactionEvent,
+    MessageReactionPayload,
+    SessionStatusEvent,
+    SessionStatusPayload,
+    WebhookEvent,
+)
 
 Outcome = Literal["stored", "duplicate", "ignored", "unknown_session"]
 
@@ -34,56 +45,46 @@ class SessionNudger(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
+    """`media_row`: id of a newly stored message whose media WAHA downloaded (to copy after commit)."""
+
     outcome: Outcome
     event: str
-
-
-def parse_payload(envelope: wire.Envelope) -> BaseModel | None:
-    """The typed payload of the events we store; None for events we accept and ignore (presence…).
-
-    Raises pydantic's ValidationError for a known event whose payload does not fit: that is a 422.
-    """
-    model: type[BaseModel] | None = {
-        "message": wire.MessagePayload,
-        "message.any": wire.MessagePayload,
-        "message.ack": wire.AckPayload,
-        "message.reaction": wire.ReactionPayload,
-        "session.status": wire.StatusPayload,
-    }.get(envelope.event)
-    return None if model is None else model.model_validate(envelope.payload)
+    media_row: int | None = None
 
 
 async def ingest_delivery(
-    pool: asyncpg.Pool, *, session_name: str, envelope: wire.Envelope, nudger: SessionNudger
+    pool: asyncpg.Pool, *, session_name: str, event: WebhookEvent, nudger: SessionNudger
 ) -> IngestResult:
-    """Store one delivery; nudges the operator after commit when the session's WAHA status changed."""
+    """Store one delivery (validated by `parse_webhook`); nudges the operator after commit when the
+    session's WAHA status changed."""
     started = time.perf_counter()
-    payload = parse_payload(envelope)
     async with pool.acquire() as conn, conn.transaction():
-        session = await webhooks_store.begin_delivery(conn, session_name=session_name, event_id=envelope.id)
+        session = await webhooks_store.begin_delivery(conn, session_name=session_name, event_id=event.id)
         if session is None:
-            return IngestResult("unknown_session", envelope.event)
-        outcome = await _apply(conn, session, envelope, payload)
-    metrics.WEBHOOK_LATENCY.labels(envelope.event).observe(time.perf_counter() - started)
-    if outcome == "stored" and isinstance(payload, wire.StatusPayload):
-        await nudger.nudge(session_name, payload.status.value)
-    return IngestResult(outcome, envelope.event)
+            return IngestResult("unknown_session", event.event)
+        result = await _apply(conn, session, event)
+    metrics.WEBHOOK_LATENCY.labels(event.event).observe(time.perf_counter() - started)
+    if result.outcome == "stored" and isinstance(event, SessionStatusEvent):
+        await nudger.nudge(session_name, event.payload.status.value)
+    return result
 
 
-async def _apply(
-    conn: asyncpg.Connection, session: WebhookSession, envelope: wire.Envelope, payload: BaseModel | None
-) -> Outcome:
-    """A redelivered envelope stops here; otherwise dispatch on the payload's type."""
+async def _apply(conn: asyncpg.Connection, session: WebhookSession, event: WebhookEvent) -> IngestResult:
+    """A redelivered envelope stops here; otherwise dispatch on the event's type (others are ignored)."""
+    if isinstance(event, MessageEvent) and session.first_delivery:
+        return await _on_message(conn, session, event)
+    return IngestResult(await _apply_other(conn, session, event), event.event)
+
+
+async def _apply_other(conn: asyncpg.Connection, session: WebhookSession, event: WebhookEvent) -> Outcome:
     if not session.first_delivery:
         return "duplicate"
-    if isinstance(payload, wire.MessagePayload):
-        return await _on_message(conn, session, payload, envelope.me)
-    if isinstance(payload, wire.AckPayload):
-        return await _on_ack(conn, session, payload)
-    if isinstance(payload, wire.StatusPayload):
-        return await _on_status(conn, session, payload, envelope.me)
-    if isinstance(payload, wire.ReactionPayload):
-        return await _on_reaction(conn, session, payload)
+    if isinstance(event, MessageAckEvent):
+        return await _on_ack(conn, session, event.payload)
+    if isinstance(event, SessionStatusEvent):
+        return await _on_status(conn, session, event.payload, event.me)
+    if isinstance(event, MessageReactionEvent):
+        return await _on_reaction(conn, session, event.payload)
     return "ignored"
 
 
@@ -92,13 +93,12 @@ async def _emit(conn: asyncpg.Connection, session: WebhookSession, kind: str, da
     await events_store.append_event(conn, user_id=session.user_id, type=kind, data=body)
 
 
-async def _on_message(
-    conn: asyncpg.Connection, session: WebhookSession, message: wire.MessagePayload, me: wire.Me | None
-) -> Outcome:
+async def _on_message(conn: asyncpg.Connection, session: WebhookSession, event: MessageEvent) -> IngestResult:
     """Insert the message once and refresh its chat; only a new incoming message counts as unread."""
+    message = event.payload
     if not wire.is_storable(message):
-        return "ignored"
-    row = wire.new_message(message, me=me)
+        return IngestResult("ignored", event.event)
+    row = wire.new_message(message, me=event.me)
     stored = await messages_store.insert_message_with_contact(
         conn,
         session_id=session.id,
@@ -108,13 +108,13 @@ async def _on_message(
         preview=wire.preview(row),
     )
     if stored is None:
-        return "duplicate"
+        return IngestResult("duplicate", event.event)
     public = MessagePublic.model_validate(stored).model_dump(mode="json")
     await _emit(conn, session, "message", {"chat_id": row.chat_id, "message": public})
-    return "stored"
+    return IngestResult("stored", event.event, media_row=stored["id"] if row.media_url else None)
 
 
-async def _on_ack(conn: asyncpg.Connection, session: WebhookSession, ack: wire.AckPayload) -> Outcome:
+async def _on_ack(conn: asyncpg.Connection, session: WebhookSession, ack: MessageAckPayload) -> Outcome:
     change = await messages_store.update_ack(
         conn, session_id=session.id, message_id=ack.id, ack=ack.ack, ack_name=ack.ack_name
     )
@@ -131,7 +131,7 @@ async def _on_ack(conn: asyncpg.Connection, session: WebhookSession, ack: wire.A
 
 
 async def _on_status(
-    conn: asyncpg.Connection, session: WebhookSession, payload: wire.StatusPayload, me: wire.Me | None
+    conn: asyncpg.Connection, session: WebhookSession, payload: SessionStatusPayload, me: Me | None
 ) -> Outcome:
     """Update the row's coarse status; SCAN_QR_CODE (first or rotated) also tells browsers a new QR."""
     status = wire.STATUS_OF_WAHA[payload.status]
@@ -150,7 +150,7 @@ async def _on_status(
 
 
 async def _on_reaction(
-    conn: asyncpg.Connection, session: WebhookSession, payload: wire.ReactionPayload
+    conn: asyncpg.Connection, session: WebhookSession, payload: MessageReactionPayload
 ) -> Outcome:
     """Reactions are not stored as messages; browsers get them live (an empty text removes one)."""
     data = {

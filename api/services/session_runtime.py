@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -11,6 +10,7 @@ from fastapi import FastAPI
 
 from conectafy.settings import ApiSettings
 
+from ..background import running
 from ..kube import Kube
 from ..session_directory import SessionDirectory
 from .session_mirror import RowMirror
@@ -40,11 +40,8 @@ async def session_runtime(app: FastAPI) -> AsyncIterator[None]:
     directory.add_listener(RowMirror(pool))
     app.state.kube = kube
     app.state.session_directory = directory
-    task = asyncio.create_task(directory.run(), name="conectafy-session-directory")
     try:
-        yield
+        async with running(directory.run(), name="conectafy-session-directory"):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await kube.aclose()

@@ -29,6 +29,7 @@ from conectafy.waha.models import (
     Chat,
     ChatMessage,
     Me,
+    MediaContent,
     MediaFile,
     PairingCode,
     QrImage,
@@ -37,6 +38,7 @@ from conectafy.waha.models import (
     ServerVersion,
     SessionConfig,
     SessionInfo,
+    media_path,
 )
 from conectafy.waha.status import DEFAULT_SESSION, WahaStatus
 from conectafy.waha.wire import WahaHttp, json_body, parse, parse_list
@@ -282,6 +284,17 @@ class WahaClient:
         path = f"/api/{_checked_session(session)}/chats/{quote(_checked_chat(chat_id), safe='@')}/messages"
         params: dict[str, str | int] = {"limit": limit, "downloadMedia": str(download_media).lower()}
         return parse_list(ChatMessage, await self._http.request("GET", path, params=params))
+
+    # --- media -------------------------------------------------------------------------------------
+    async def download_media(self, media_url: str, *, max_bytes: int) -> MediaContent:
+        """A message's media file from `GET /api/files/{session}/{file}` (needs the API key).
+
+        Only WAHA's media URLs are accepted, and only their path is used, against this client's own
+        base URL: a URL pointing elsewhere (or at any other WAHA path) is a ValueError, never fetched.
+        """
+        path = media_path(media_url)
+        content, content_type = await self._http.download(path, max_bytes=max_bytes)
+        return MediaContent(content=content, content_type=content_type)
 
 
 def _checked_session(name: str) -> str:

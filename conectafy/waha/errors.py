@@ -6,6 +6,7 @@ maps them onto this hierarchy so that callers branch on types, never on message 
     WahaError(status_code, message, body)
      ├── WahaUnavailable           no answer: connection refused, DNS, timeout (status_code is None)
      ├── WahaInvalidResponse       a 2xx answer that is not what WAHA documents (bad JSON, wrong shape)
+ ├── WahaMediaTooLarge         a media file over the caller's size cap (not read beyond it)
      ├── WahaBadRequest            400, validation: ``.messages`` lists every complaint
      ├── WahaUnauthorized          401, missing or wrong X-Api-Key
      ├── WahaNotFound              404, unknown session / route / file
@@ -40,6 +41,10 @@ class WahaUnavailable(WahaError):
 
 class WahaInvalidResponse(WahaError):
     """WAHA answered success with a body we cannot read; a contract drift, never retried."""
+
+
+class WahaMediaTooLarge(WahaError):
+    """A media file is larger than the caller's cap; nothing beyond the cap was read."""
 
 
 class WahaBadRequest(WahaError):

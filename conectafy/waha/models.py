@@ -13,20 +13,35 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic.alias_generators import to_camel
 
+from conectafy.waha.base import Me, WahaModel
 from conectafy.waha.status import WahaStatus
 from conectafy.waha.webhooks import MessagePayload
 
-
-class WahaModel(BaseModel):
-    """Base: camelCase on the wire, unknown keys kept (WAHA adds fields between releases)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
-
-    def to_waha(self) -> dict[str, Any]:
-        """The JSON body WAHA expects: camelCase keys, unset optionals left out."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+__all__ = [
+    "CHAT_ID",
+    "PHONE_DIGITS",
+    "SESSION_NAME",
+    "Chat",
+    "ChatMessage",
+    "CustomHeader",
+    "EngineInfo",
+    "HmacConfig",
+    "Me",
+    "MediaContent",
+    "MediaFile",
+    "PairingCode",
+    "QrImage",
+    "QrValue",
+    "RetriesConfig",
+    "SentMessage",
+    "ServerVersion",
+    "SessionConfig",
+    "SessionInfo",
+    "WahaModel",
+    "WebhookConfig",
+    "media_path",
+]
 
 
 class ServerVersion(WahaModel):
@@ -37,19 +52,6 @@ class ServerVersion(WahaModel):
     tier: str
     browser: str | None = None
     platform: str | None = None
-
-
-class Me(WahaModel):
-    """The WhatsApp account a session is logged in as; `lid` exists from 2026 builds on."""
-
-    id: str
-    push_name: str | None = None
-    lid: str | None = None
-
-    @property
-    def phone_number(self) -> str:
-        """Digits of the account's number (`15550001111@c.us` -> `15550001111`)."""
-        return self.id.split("@", 1)[0]
 
 
 class HmacConfig(WahaModel):
@@ -176,6 +178,15 @@ class SentMessage(BaseModel):
         return f"true_{chat}_{key_id}"
 
 
+class MediaContent(BaseModel):
+    """A downloaded media file: its bytes and the Content-Type WAHA served it with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    content: bytes = Field(repr=False)
+    content_type: str | None = None
+
+
 class MediaFile(BaseModel):
     """A file to send: either a URL WAHA downloads itself or the bytes inline as base64."""
 
@@ -229,3 +240,16 @@ SESSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 CHAT_ID = re.compile(r"^[A-Za-z0-9_.:+-]+@[a-z.]+$")
 #: A phone number in international format, digits only (WAHA's `phoneNumber`).
 PHONE_DIGITS = re.compile(r"^[0-9]{6,15}$")
+#: WAHA's media file route; the file is `<waId>.<ext>` (CONTRACT.md §6.7): no slashes, no escapes.
+_MEDIA_PATH = re.compile(r"/api/files/(?P<session>[^/]+)/(?P<file>[A-Za-z0-9_.-]{1,200})")
+
+
+def media_path(media_url: str) -> str:
+    """`<any WAHA_BASE_URL>/api/files/<session>/<file>` -> `/api/files/<session>/<file>`, else ValueError.
+
+    Only the path is kept, so a media URL can never make us call another host (or another WAHA route).
+    """
+    match = _MEDIA_PATH.fullmatch(urlsplit(media_url).path)
+    if match is None or match["file"].startswith(".") or not SESSION_NAME.fullmatch(match["session"]):
+        raise ValueError(f"not a WAHA media URL (/api/files/<session>/<file>): {media_url!r}")
+    return match.group(0)

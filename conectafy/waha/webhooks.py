@@ -6,16 +6,18 @@ Everything tolerates extra fields (`_data` is engine-specific). `parse_webhook` 
 event it does not know: that becomes a `GenericEvent`.
 
     InvalidWebhook(ValueError)    body is not a WAHA envelope, or a known event's payload is wrong
+     └─ WebhookNotJson            body is not JSON at all
     InvalidSignature(ValueError)  X-Webhook-Hmac missing, other algorithm, or forged
 """
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import from_json
 
+from conectafy.waha.base import Me, WahaModel
 from conectafy.waha.signing import (
     HMAC_ALGORITHM,
     HMAC_ALGORITHM_HEADER,
@@ -36,8 +38,11 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "InvalidSignature",
     "InvalidWebhook",
+    "Me",
     "MessageKind",
     "WebhookEvent",
+    "WebhookNotJson",
+    "kind_of_mimetype",
     "message_kind",
     "parse_webhook",
     "sign_body",
@@ -48,27 +53,34 @@ MessageKind = Literal["text", "image", "audio", "video", "document"]
 
 
 class InvalidWebhook(ValueError):
-    """The body is not a WAHA webhook envelope, or a known event carries a malformed payload."""
+    """The body is not a WAHA webhook envelope, or a known event carries a malformed payload.
+
+    `errors` lists what is wrong as `{"loc": [...], "msg": ...}` (wire names, e.g. `["payload", "from"]`).
+    """
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class WebhookNotJson(InvalidWebhook):
+    """The body is not JSON at all (a 400 rather than a 422 to an HTTP caller)."""
 
 
 def _long_to_int(value: Any) -> Any:
     """2024 NOWEB sent some timestamps as protobuf Longs `{"low", "high", "unsigned"}`."""
     if isinstance(value, dict) and "low" in value:
-        return (int(value.get("high", 0)) << 32) + (int(value["low"]) & 0xFFFFFFFF)
+        return (int(value.get("high") or 0) << 32) + (int(value["low"]) & 0xFFFFFFFF)
     return value
 
 
 Timestamp = Annotated[int, BeforeValidator(_long_to_int)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+class _Model(WahaModel):
+    """Deliveries are read, never changed: frozen, camelCase aliases, every extra field kept."""
 
-
-class Me(_Model):
-    id: str
-    pushName: str | None = None
-    lid: str | None = None
+    model_config = ConfigDict(frozen=True)
 
 
 class Environment(_Model):
@@ -98,21 +110,22 @@ class SessionStatusPayload(_Model):
 
 
 class MessagePayload(_Model):
-    """A WAMessage (`message`, `message.any`); `from_` is the chat, also for our own messages."""
+    """A WAMessage (`message`, `message.any`, chat history); `from_` is the chat (NOWEB, also for our
+    own messages); WEBJS puts the chat of our own messages in `to`."""
 
-    id: str
+    id: str = Field(min_length=1)
     timestamp: Timestamp
-    from_: str = Field(alias="from")
-    fromMe: bool
+    from_: str = Field(alias="from", min_length=1)
+    from_me: bool
     to: str | None = None
     participant: str | None = None
     source: str | None = None
     body: str | None = None
-    hasMedia: bool = False
+    has_media: bool = False
     media: Media | None = None
     ack: int | None = None
-    ackName: str | None = None
-    replyTo: dict[str, Any] | None = None
+    ack_name: str | None = None
+    reply_to: dict[str, Any] | None = None
     data: dict[str, Any] = Field(default_factory=dict, alias="_data")
 
     @property
@@ -121,44 +134,46 @@ class MessagePayload(_Model):
 
 
 class MessageAckPayload(_Model):
-    id: str
-    from_: str = Field(alias="from")
-    fromMe: bool
+    """`message.ack`; only `id` and `ack` are needed to move a message's delivery state."""
+
+    id: str = Field(min_length=1)
+    from_: str | None = Field(default=None, alias="from")
+    from_me: bool | None = None
     ack: int
-    ackName: str
+    ack_name: str | None = None
     participant: str | None = None
 
 
 class Reaction(_Model):
     text: str
-    messageId: str
+    message_id: str
 
 
 class MessageReactionPayload(_Model):
     id: str
     timestamp: Timestamp | None = None
     from_: str = Field(alias="from")
-    fromMe: bool
+    from_me: bool
     source: str | None = None
     reaction: Reaction
 
 
 class MessageRevokedPayload(_Model):
-    revokedMessageId: str | None = None
+    revoked_message_id: str | None = None
     after: MessagePayload | None = None
     before: MessagePayload | None = None
 
 
 class MessageEditedPayload(MessagePayload):
-    editedMessageId: str | None = None
+    edited_message_id: str | None = None
 
 
 class _Envelope(_Model):
     """The envelope; `id`/`timestamp` are absent in 2024 deliveries."""
 
-    id: str | None = None
+    id: str | None = Field(default=None, max_length=200)
     timestamp: int | None = None
-    event: str
+    event: str = Field(min_length=1, max_length=100)
     session: str
     metadata: dict[str, Any] | None = None
     me: Me | None = None
@@ -224,18 +239,22 @@ _EVENT_TYPES: dict[str, type[_Envelope]] = {
 
 
 def parse_webhook(body: bytes) -> WebhookEvent:
-    """Parse a delivery's raw body into its typed event; unknown events become `GenericEvent`."""
+    """Parse a delivery's raw body into its typed event; unknown events become `GenericEvent`.
+
+    The one validation of a delivery, for every receiver (the API's ingestion, the tests, the tools).
+    """
     try:
-        data = json.loads(body)
+        data = from_json(body)
     except ValueError as exc:
-        raise InvalidWebhook(f"webhook body is not JSON: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("event"), str):
-        raise InvalidWebhook("webhook body is not a WAHA envelope (no 'event')")
-    model = _EVENT_TYPES.get(data["event"], GenericEvent)
+        raise WebhookNotJson(f"webhook body is not JSON: {exc}") from exc
+    name = data.get("event") if isinstance(data, dict) else None
+    model = _EVENT_TYPES.get(name, GenericEvent) if isinstance(name, str) else GenericEvent
     try:
         event: WebhookEvent = model.model_validate(data)  # type: ignore[assignment]
     except ValidationError as exc:
-        raise InvalidWebhook(f"invalid {data['event']!r} webhook: {exc}") from exc
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors(include_input=False)]
+        what = f"an invalid {name!r} webhook" if isinstance(name, str) else "not a WAHA envelope (no 'event')"
+        raise InvalidWebhook(f"webhook body is {what}: {exc}", errors) from exc
     return event
 
 
@@ -265,6 +284,14 @@ _MIME_PREFIXES: tuple[tuple[str, MessageKind], ...] = (
 )
 
 
+def kind_of_mimetype(mimetype: str | None) -> MessageKind:
+    """The kind of a media file by its mimetype; an unusual or missing mimetype is a document."""
+    for prefix, kind in _MIME_PREFIXES:
+        if (mimetype or "").startswith(prefix):
+            return kind
+    return "document"
+
+
 def message_kind(payload: MessagePayload) -> MessageKind:
     """text|image|audio|video|document, from the engine's message keys, else the media mimetype."""
     content = payload.data.get("message")
@@ -275,10 +302,6 @@ def message_kind(payload: MessagePayload) -> MessageKind:
     webjs_type = payload.data.get("type")
     if isinstance(webjs_type, str) and webjs_type in _WEBJS_TYPES:
         return _WEBJS_TYPES[webjs_type]
-    if not payload.hasMedia:
+    if not payload.has_media:
         return "text"
-    mimetype = (payload.media.mimetype if payload.media else None) or ""
-    for prefix, kind in _MIME_PREFIXES:
-        if mimetype.startswith(prefix):
-            return kind
-    return "document"
+    return kind_of_mimetype(payload.media.mimetype if payload.media else None)

@@ -18,6 +18,7 @@ from conectafy.logs import get_logger
 from conectafy.waha.errors import (
     WahaError,
     WahaInvalidResponse,
+    WahaMediaTooLarge,
     WahaServerError,
     WahaUnavailable,
     error_for_status,
@@ -62,6 +63,10 @@ class WahaHttp:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    async def download(self, path: str, *, max_bytes: int) -> tuple[bytes, str | None]:
+        """A file's bytes and Content-Type, read as a stream and refused past `max_bytes`."""
+        return await read_capped(self._client, path, max_bytes=max_bytes)
 
     async def request(
         self,
@@ -111,6 +116,29 @@ class WahaHttp:
         error = error_for_status(response.status_code, _error_body(response), response.reason_phrase)
         log.info("waha.error", method=method, path=path, status=response.status_code, error=repr(error))
         raise error
+
+
+async def read_capped(client: httpx.AsyncClient, path: str, *, max_bytes: int) -> tuple[bytes, str | None]:
+    """GET `path` streaming, stopping at `max_bytes` (a huge file never fills memory); body and type."""
+    try:
+        async with client.stream("GET", path) as response:
+            if not response.is_success:
+                await response.aread()
+                body = _error_body(response)
+                raise error_for_status(response.status_code, body, response.reason_phrase)
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > max_bytes:
+                raise WahaMediaTooLarge(response.status_code, f"{path} is {declared} bytes, over {max_bytes}")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise WahaMediaTooLarge(response.status_code, f"{path} is over {max_bytes} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks), response.headers.get("content-type")
+    except httpx.TransportError as exc:
+        raise WahaUnavailable(None, f"WAHA unreachable for GET {path}: {exc!r}") from exc
 
 
 def _error_body(response: httpx.Response) -> Any:

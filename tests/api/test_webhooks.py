@@ -12,9 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from conectafy.api.deps import get_session_directory
 from conectafy.api.store.sessions import SessionRow
 from tests.api.dataplane import (
     MemoryDirectory,
@@ -31,13 +29,6 @@ TEXT = "webhook-2026-message-text.json"
 SENT = "webhook-2026-message.any-sent-via-api.json"
 ALICE_TEXT_ID = "false_15550002222@c.us_3EB0AAAABBBBCCCC0001"
 OWN_ID = "true_15550002222@c.us_3EB0CC48CA9FD6184D20A3"
-
-
-@pytest.fixture
-def directory(app: FastAPI) -> MemoryDirectory:
-    directory = MemoryDirectory()
-    app.dependency_overrides[get_session_directory] = lambda: directory
-    return directory
 
 
 @pytest.fixture

@@ -222,7 +222,7 @@ async def test_history_backfills_messages_no_webhook_announced(waha: WahaTarget)
     )
     chats = [chat.id for chat in await waha.client.list_chats("default", limit=10)]
     history = await waha.client.list_messages("default", CHAT, limit=10)
-    assert (len(chats), [(m.id, m.body, m.fromMe) for m in history]) == (
+    assert (len(chats), [(m.id, m.body, m.from_me) for m in history]) == (
         1,
         [(inbound["id"], "sent while down", False)],
     )

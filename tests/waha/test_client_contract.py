@@ -205,7 +205,8 @@ async def test_messages_expose_typed_media() -> None:
     sample = "api-2026-052-chat-messages.json"
     messages = await replay(call("list_messages", "default", CHAT, limit=3, download_media=True), sample)
     summary = [
-        (m.id, m.fromMe, m.body, m.media and m.media.filename, m.media and m.media.mimetype) for m in messages
+        (m.id, m.from_me, m.body, m.media and m.media.filename, m.media and m.media.mimetype)
+        for m in messages
     ]
     assert summary == [
         ("false_15550002222@c.us_3EB0AAAABBBBCCCC0007", False, None, None, "audio/ogg; codecs=opus"),

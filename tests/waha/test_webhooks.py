@@ -84,7 +84,7 @@ def test_2026_image_message_is_fully_typed() -> None:
     assert event.me is not None and event.me.id == "15550001111@c.us"
     assert event.metadata == {"tenant": "acme", "number": "+15550001111"}
     payload = event.payload
-    assert (payload.id, payload.chat_id, payload.fromMe, payload.body, payload.hasMedia) == (
+    assert (payload.id, payload.chat_id, payload.from_me, payload.body, payload.has_media) == (
         "false_15550002222@c.us_3EB0AAAABBBBCCCC0004",
         "15550002222@c.us",
         False,

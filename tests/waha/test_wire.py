@@ -259,6 +259,7 @@ def test_the_client_offers_no_generic_request_method() -> None:
         "apply_session",
         "create_session",
         "delete_session",
+        "download_media",
         "get_me",
         "get_qr_image",
         "get_qr_value",
