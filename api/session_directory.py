@@ -55,6 +55,8 @@ class SessionDirectory:
         self._secrets: dict[str, dict[str, str]] = {}
         self._endpoints: dict[str, str] = {}
         self._waha_sessions: dict[str, str] = {}
+        #: The last seen WhatsAppSession of each name: the sessions list shows live fields without a read.
+        self._resources: dict[str, WhatsAppSession] = {}
         self._misses: dict[str, float] = {}
         self._nudges: dict[str, tuple[str, float]] = {}
         self._listeners: list[SessionListener] = []
@@ -81,6 +83,10 @@ class SessionDirectory:
             timeout=self._waha_timeout,
             retries=self._waha_retries,
         )
+
+    def cached_session(self, session_name: str) -> WhatsAppSession | None:
+        """The resource as the watch last delivered it; None before the watch saw it (or after deletion)."""
+        return self._resources.get(session_name)
 
     def waha_session(self, session_name: str) -> str:
         """The session's name inside its WAHA (`.status.wahaSession`); WAHA Core only has `default`."""
@@ -109,8 +115,10 @@ class SessionDirectory:
         self._nudges[session_name] = (waha_status, now)
         annotations = {
             labels.WAHA_STATUS_HINT: waha_status,
+            # Microseconds: the operator reacts to a change of this value only, and WAHA sends several
+            # statuses within one second (SCAN_QR_CODE, STARTING, WORKING after a scan).
             labels.WAHA_STATUS_HINT_AT: datetime.now(UTC)
-            .isoformat(timespec="seconds")
+            .isoformat(timespec="microseconds")
             .replace("+00:00", "Z"),
         }
         try:
@@ -212,6 +220,9 @@ class SessionDirectory:
         if event.type == "DELETED":
             self._secrets.pop(name, None)
             self._nudges.pop(name, None)
+            self._resources.pop(name, None)
+        else:
+            self._resources[name] = session
         for listener in self._listeners:
             await listener(event.type, session)
 

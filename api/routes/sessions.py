@@ -52,8 +52,11 @@ async def create_session(
 
 
 @router.get("")
-async def list_sessions(user: CurrentUser, pool: DbDep) -> list[SessionPublic]:
-    return await service.list_sessions(pool, user_id=user.id)
+async def list_sessions(
+    user: CurrentUser, pool: DbDep, directory: SessionDirectoryDep
+) -> list[SessionPublic]:
+    """The user's numbers with their live status, from the API's watch of the resources."""
+    return await service.list_sessions(pool, directory, user_id=user.id)
 
 
 @router.get("/{session_id}", responses=_ERRORS)

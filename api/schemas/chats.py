@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MessageType = Literal["text", "image", "audio", "video", "document"]
 #: WhatsApp's own limit for one text message is 65,536 characters.
@@ -25,13 +25,23 @@ class MessagePublic(BaseModel):
     to_number: str | None
     body: str | None
     type: MessageType
-    media_url: str | None
+    media_url: str | None = Field(
+        description="The API's own, same-origin URL of the message's media file (it needs the bearer "
+        "token); null when the message has none. WAHA's URL never leaves the API."
+    )
     media_mimetype: str | None
     media_filename: str | None
     ack: int | None
     ack_name: str | None
     timestamp: datetime
     created_at: datetime
+
+    @model_validator(mode="after")
+    def _same_origin_media_url(self) -> Self:
+        """The row keeps WAHA's URL (the media route and the S3 copier need it); callers see the route."""
+        if self.media_url is not None:
+            self.media_url = f"/api/sessions/{self.session_id}/messages/{self.id}/media"
+        return self
 
 
 class MessagePage(BaseModel):

@@ -53,8 +53,20 @@ def mirror_of(session: WhatsAppSession) -> SessionMirror:
     )
 
 
-def session_event_data(row: SessionRow) -> dict[str, Any]:
-    """The payload of session live events: what a session card in the dashboard needs."""
+def session_event_data(row: SessionRow, resource: WhatsAppSession | None = None) -> dict[str, Any]:
+    """The payload of `session`/`session_deleted` live events: what a session card in the dashboard needs.
+
+    Keys are snake_case like the webhook path's `session` event (`session_id`, `status`, `waha_status`),
+    so a browser handles one shape; the resource adds the live `waha_status` and `paused`.
+    """
+    live = (
+        {}
+        if resource is None
+        else {
+            "waha_status": resource.status.wa_status if resource.status else None,
+            "paused": resource.spec.paused,
+        }
+    )
     return {
         "session_id": str(row.id),
         "session_name": row.session_name,
@@ -64,6 +76,7 @@ def session_event_data(row: SessionRow) -> dict[str, Any]:
         "phone_number": row.phone_number,
         "push_name": row.push_name,
         "last_connected_at": row.last_connected_at.isoformat() if row.last_connected_at else None,
+        **live,
     }
 
 
@@ -78,13 +91,13 @@ class RowMirror:
         async with self.pool.acquire() as conn, conn.transaction():
             if event_type == "DELETED":
                 row = await sessions_store.delete_session_by_name(conn, session_name=name)
-                kind = SESSION_DELETED_EVENT
+                kind, resource = SESSION_DELETED_EVENT, None
             else:
                 row = await sessions_store.apply_mirror(conn, session_name=name, mirror=mirror_of(session))
-                kind = SESSION_STATUS_EVENT
+                kind, resource = SESSION_STATUS_EVENT, session
             if row is not None:
                 await events_store.append_event(
-                    conn, user_id=row.user_id, type=kind, data=session_event_data(row)
+                    conn, user_id=row.user_id, type=kind, data=session_event_data(row, resource)
                 )
         if row is not None:
             log.info("session mirrored", session=name, kind=kind, status=row.status, phase=row.phase)

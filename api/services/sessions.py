@@ -20,6 +20,7 @@ from conectafy.session import ObjectMeta, WhatsAppSession, WhatsAppSessionSpec
 
 from ..kube import Kube, KubeError, SessionConflict, SessionInvalid, SessionNotFound
 from ..schemas.sessions import SessionCreate, SessionPublic
+from ..session_directory import SessionDirectory
 from ..store import events as events_store
 from ..store import sessions as sessions_store
 from ..store.sessions import SessionRow
@@ -176,8 +177,23 @@ async def get_session(pool: asyncpg.Pool, kube: Kube, *, user_id: UUID, session_
     return to_public(row, resource)
 
 
-async def list_sessions(pool: asyncpg.Pool, *, user_id: UUID) -> list[SessionPublic]:
-    return [to_public(row, None) for row in await sessions_store.list_sessions(pool, user_id=user_id)]
+def _is_owned(resource: WhatsAppSession | None, row: SessionRow) -> bool:
+    return resource is not None and resource.metadata.labels.get(labels.OWNER) == str(row.user_id)
+
+
+async def list_sessions(
+    pool: asyncpg.Pool, directory: SessionDirectory, *, user_id: UUID
+) -> list[SessionPublic]:
+    """Rows, overlaid with each resource from the directory's watch cache: live fields, no Kubernetes call.
+
+    A resource the watch has not delivered yet (or one not labelled with the row's owner) leaves the
+    row's view, with `paused`/`wa_status` null, as when Kubernetes cannot be reached.
+    """
+    public = []
+    for row in await sessions_store.list_sessions(pool, user_id=user_id):
+        resource = directory.cached_session(row.session_name)
+        public.append(to_public(row, resource if _is_owned(resource, row) else None))
+    return public
 
 
 async def delete_session(pool: asyncpg.Pool, kube: Kube, *, user_id: UUID, session_id: UUID) -> None:

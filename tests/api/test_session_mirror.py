@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -10,8 +13,8 @@ import httpx
 import kmock
 import pytest
 
-from conectafy.api.services.session_mirror import mirror_of
-from conectafy.api.store.sessions import SessionMirror
+from conectafy.api.services.session_mirror import mirror_of, session_event_data
+from conectafy.api.store.sessions import SessionMirror, SessionRow
 from conectafy.session import Phase, WhatsAppSession
 from conectafy.settings import ApiSettings
 from tests.support.kube import eventually, operator_deletes_session, operator_writes_status, prepare_kmock
@@ -118,6 +121,8 @@ async def test_a_status_change_is_a_live_event_for_the_owner(
                     "phone_number": "15550001111",
                     "push_name": "Acme",
                     "last_connected_at": "2026-11-28T10:00:00+00:00",
+                    "waha_status": "WORKING",
+                    "paused": False,
                 },
             )
         ]
@@ -158,3 +163,44 @@ async def test_a_resource_deleted_in_the_cluster_takes_its_row(
 
     await eventually(gone)
     await eventually(lambda: _count_events(db_pool, "session_deleted", 1))
+
+
+API_DOC = Path(__file__).parents[2] / "docs" / "api.md"
+ROW = SessionRow(
+    id=uuid.uuid4(),
+    user_id=uuid.uuid4(),
+    session_name="support-abcde",
+    display_name="Support",
+    engine="GOWS",
+    phone_number=None,
+    push_name=None,
+    status="connecting",
+    phase="ScanQR",
+    qr_code=None,
+    container_name=None,
+    container_port=None,
+    webhook_url=None,
+    created_at=datetime(2026, 11, 28, tzinfo=UTC),
+    updated_at=datetime(2026, 11, 28, tzinfo=UTC),
+    last_connected_at=None,
+)
+
+
+def _documented_keys(event_type: str, emitted_by: str) -> list[str]:
+    """The data keys docs/api.md lists for one row of its live-events table."""
+    for line in API_DOC.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0] == f"`{event_type}`" and cells[1].startswith(emitted_by):
+            return re.findall(r"`([a-z_]+)`", cells[2])
+    raise AssertionError(f"docs/api.md documents no {event_type} event emitted by {emitted_by!r}")
+
+
+def test_the_mirrors_session_event_is_documented_key_for_key() -> None:
+    resource = WhatsAppSession.model_validate(
+        {"metadata": {"name": "support-abcde"}, "status": {"phase": "ScanQR", "waStatus": "SCAN_QR_CODE"}}
+    )
+    assert list(session_event_data(ROW, resource)) == _documented_keys("session", "the CR→row mirror")
+
+
+def test_the_session_deleted_event_is_documented_key_for_key() -> None:
+    assert list(session_event_data(ROW)) == _documented_keys("session_deleted", "deleting")

@@ -7,6 +7,7 @@ waStatus, endpoint, phone, push name) — through kmock's HTTP API, as tests/api
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 from collections.abc import AsyncIterator
@@ -84,3 +85,14 @@ def decode_qr(png: bytes) -> list[str]:
 def current_qr(sim: RunningSimulator) -> str | None:
     value: str | None = sim.sim.session.qr_value
     return value
+
+
+def photo(width: int = 480, height: int = 320) -> str:
+    """A real JPEG (base64) for the simulated phone to send: a soft gradient with a parcel on it."""
+    image = Image.new("RGB", (width, height))
+    image.putdata([(250 - y // 4, 214 - y // 6, 170 + x // 8) for y in range(height) for x in range(width)])
+    box = Image.new("RGB", (width // 3, height // 3), (176, 124, 78))
+    image.paste(box, (width // 3, height // 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return base64.b64encode(out.getvalue()).decode()

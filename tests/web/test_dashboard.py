@@ -3,24 +3,28 @@
 One journey, as a user lives it (each step builds on the one before, so it is one test): register →
 create a number → its QR, refreshed when WAHA rotates it → the phone scans → Connected → messages
 arrive live with an unread badge → opening the chat clears it → the reply reaches the phone and its
-read receipt shows. A second user then sees none of it. The operator does not run: its part is
-played on the kmock resource (tests/web/journey.py). Screenshots go to docs/screenshots/.
+read receipt shows; a photo and a voice note play inline and a document downloads. A second user
+then sees none of it. The operator does not run: its part is played on the kmock resource
+(tests/web/journey.py). Screenshots go to docs/screenshots/.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import kmock
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
 from conectafy.simulator import RunningSimulator
+from tests.support.kube import eventually, operator_writes_status
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, NAMESPACE
-from tests.web.journey import current_qr, decode_qr, paired_waha, phone_scans, sim_get, sim_post
+from tests.web.journey import current_qr, decode_qr, paired_waha, phone_scans, photo, sim_get, sim_post
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -131,6 +135,30 @@ async def reply(page: Page, sim: RunningSimulator) -> None:
     await expect(mine).to_have_count(1)  # the API's answer and WAHA's echo are one message
 
 
+async def see_media(page: Page, sim: RunningSimulator) -> None:
+    """Photos and voice notes show inline and documents download, all through the API's media route."""
+    caption = "This is the box that came"
+    image = {"type": "image", "text": caption, "data": photo(), "mimetype": "image/jpeg"}
+    await sim_post(sim, "/_sim/messages", {"from": ALICE, **image, "pushName": "Alice Park"})
+    await sim_post(sim, "/_sim/messages", {"from": ALICE, "type": "audio", "pushName": "Alice Park"})
+    picture = page.get_by_role("img", name=caption)
+    await expect(picture).to_have_attribute("src", re.compile(r"^blob:"))
+    assert await picture.evaluate("img => img.decode().then(() => img.naturalWidth)") == 480
+    voice = page.get_by_test_id("media-audio")
+    await expect(voice).to_have_attribute("src", re.compile(r"^blob:"))
+    seconds = """audio => audio.readyState ? audio.duration
+        : new Promise(done => { audio.onloadedmetadata = () => done(audio.duration); })"""
+    assert round(await voice.evaluate(seconds)) == 1  # the simulator's one-second voice note
+    await page.get_by_test_id("contact").filter(has_text="Bob Stone").click()
+    async with page.expect_download() as saving:
+        await page.get_by_role("button", name="Download invoice.pdf").click()
+    download = await saving.value
+    content = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    assert (download.suggested_filename, content[:5]) == ("invoice.pdf", b"%PDF-")
+    await page.get_by_test_id("contact").filter(has_text="Alice Park").click()
+    await expect(page.get_by_role("img", name=caption)).to_be_visible()
+
+
 async def scroll_back(page: Page, sim: RunningSimulator) -> None:
     """A long chat opens on its newest page; scrolling to the top loads the older messages."""
     for n in range(MESSAGES_IN_LONG_CHAT):
@@ -179,6 +207,7 @@ async def test_the_whole_journey_in_chromium(
         await card.get_by_role("link", name=re.compile("Open chats")).click()
         await receive_messages(page, sim)
         await reply(page, sim)
+        await see_media(page, sim)
         await shoot_themes(page)
         await scroll_back(page, sim)
         # Closed while the simulator still runs: sse-starlette ends every SSE stream of this event
@@ -193,3 +222,45 @@ async def test_the_whole_journey_in_chromium(
     await expect(intruder.get_by_text("Alice Park")).to_have_count(0)
     await intruder.goto("/sessions")
     await expect(intruder.get_by_role("heading", name="Connect your first WhatsApp number")).to_be_visible()
+
+
+async def listed_wa_status(page: Page, api_url: str) -> list[str | None]:
+    """What `GET /api/sessions` says now, asked with the signed-in page's own token."""
+    token = await page.evaluate("JSON.parse(localStorage.getItem('conectafy.auth')).accessToken")
+    async with httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        return [item["wa_status"] for item in (await http.get("/api/sessions")).json()]
+
+
+async def test_a_passkey_request_asks_to_confirm_on_the_phone(
+    browser: Browser, api_url: str, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
+) -> None:
+    """WAHA's passkey state (phase ScanQR) is "Confirm on your phone", live on the pairing page and on the
+    card (which reads the API's watch cache of the resource), until the phone confirms."""
+    errors: list[str] = []
+    page = await new_page(browser, api_url, errors)
+    await register(page, "pat@acme-store.example")
+    await page.get_by_role("button", name="Connect a number").click()
+    await create_number(page, "Front desk")
+    session_name = await db_pool.fetchval("SELECT session_name FROM whatsapp_sessions")
+    async with paired_waha(cluster, NAMESPACE, session_name, api_url) as sim:
+        await expect(page.get_by_test_id("qr-image")).to_be_visible()
+        await sim_post(sim, "/_sim/passkey", {"status": "PASSKEY_REQUIRED"})
+        await expect(page.get_by_test_id("session-status")).to_have_text("Confirm on your phone")
+        await expect(page.get_by_test_id("pair-confirm")).to_contain_text("WhatsApp asks for your passkey")
+        await expect(page.get_by_test_id("qr-image")).to_have_count(0)
+        # The operator, nudged by the webhook, re-reads WAHA and publishes the raw status.
+        await operator_writes_status(cluster, NAMESPACE, session_name, {"waStatus": "PASSKEY_REQUIRED"})
+
+        async def listed() -> None:
+            assert await listed_wa_status(page, api_url) == ["PASSKEY_REQUIRED"]
+
+        await eventually(listed)
+        await page.get_by_role("link", name="All numbers").click()
+        card = page.get_by_test_id("session-card")
+        await expect(card.get_by_test_id("session-status")).to_have_text("Confirm on your phone")
+        await card.get_by_role("link", name="Finish linking Front desk").click()
+        await expect(page.get_by_test_id("pair-confirm")).to_be_visible()
+        await phone_scans(cluster, NAMESPACE, session_name, sim)
+        await expect(page.get_by_test_id("pair-success")).to_be_visible()
+        await page.context.close()
+    assert errors == []

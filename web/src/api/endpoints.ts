@@ -62,6 +62,13 @@ export const chatsApi = {
     apiJson<{ chat_id: string; unread_count: number }>(`${chatPath(sessionId, chatId)}/read`, { method: "POST" }),
   sendText: (sessionId: string, chatId: string, text: string) =>
     apiJson<MessagePublic>(`${chatPath(sessionId, chatId)}/messages`, { method: "POST", json: { text } }),
+  /**
+   * A message's media file as a blob, through the API's same-origin media route (the API streams it
+   * from its S3 copy or from the session's WAHA; WAHA's own URL never reaches the browser). The route
+   * needs the bearer token, so the file cannot be a plain <img src>.
+   */
+  media: async (sessionId: string, messageId: number, signal?: AbortSignal) =>
+    (await apiFetch(`${sessionPath(sessionId)}/messages/${messageId}/media`, { signal })).blob(),
   sendMedia: (sessionId: string, chatId: string, file: File, caption?: string) => {
     const form = new FormData();
     form.set("file", file);

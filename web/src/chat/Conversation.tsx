@@ -41,6 +41,11 @@ export function Conversation({ sessionId, chatId, contact, sendDisabled, onRead 
 
   useEffect(markRead, [markRead]);
 
+  // Previews of files this browser just sent are object URLs: free them when the chat closes.
+  const ownUrls = useRef(localUrls);
+  ownUrls.current = localUrls;
+  useEffect(() => () => Object.values(ownUrls.current).forEach((url) => URL.revokeObjectURL(url)), [chatId]);
+
   // Keep the view steady: stick to the bottom for new messages, keep position when older ones load.
   useLayoutEffect(() => {
     const box = scroller.current;
@@ -52,6 +57,19 @@ export function Conversation({ sessionId, chatId, contact, sendDisabled, onRead 
       box.scrollTop = box.scrollHeight;
     }
   }, [messages]);
+
+  const loaded = messages !== null;
+  // Media load after the first paint and grow their bubbles: a reader at the bottom stays at the bottom.
+  useEffect(() => {
+    const box = scroller.current;
+    const list = box?.querySelector("ul[aria-label=Messages]");
+    if (!box || !list || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current && !anchor.current) box.scrollTop = box.scrollHeight;
+    });
+    observer.observe(list);
+    return () => observer.disconnect();
+  }, [loaded]);
 
   useEffect(() => {
     const box = scroller.current;

@@ -24,24 +24,6 @@ describe("MessageBubble", () => {
     "shows ack %s as %s", (ack, label) => {
       expect(within(bubble({ ...base, ack })).getByRole("img", { name: label })).toBeInTheDocument();
     });
-
-  it("plays audio inline", () => {
-    const message = { ...base, from_me: false, type: "audio" as const, body: null, media_url: "/media/a.ogg", media_mimetype: "audio/ogg" };
-    expect(bubble(message).querySelector("audio")).toHaveAttribute("src", "/media/a.ogg");
-  });
-
-  it("never requests WAHA's in-cluster media URL: a file card names the file instead", () => {
-    const message = { ...base, from_me: false, type: "image" as const, body: null, media_filename: "photo.jpg",
-      media_url: "http://support-ab12c-waha.conectafy.svc:3000/api/files/default/x.jpg", media_mimetype: "image/jpeg" };
-    const node = bubble(message);
-    expect([node.querySelector("img"), within(node).queryByRole("link")]).toEqual([null, null]);
-    expect(node).toHaveTextContent("photo.jpg");
-  });
-
-  it("shows a document as a downloadable file card with its name", () => {
-    const message = { ...base, type: "document" as const, body: null, media_url: "/media/i.pdf", media_filename: "invoice.pdf", media_mimetype: "application/pdf" };
-    expect(within(bubble(message)).getByRole("link", { name: "Download invoice.pdf" })).toHaveAttribute("href", "/media/i.pdf");
-  });
 });
 
 const contacts: ContactPublic[] = [

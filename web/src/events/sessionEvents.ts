@@ -1,9 +1,12 @@
 import type { SessionPublic } from "../api/types";
 import type { LiveEvent } from "./EventsProvider";
 
-/** Which session an event is about: webhook events say `session_id`, mirror events `sessionId`. */
+/** The live event types about sessions (docs/api.md, "Live events"). */
+export const SESSION_EVENTS = ["session", "session_deleted"];
+
+/** Which session an event is about: every live event about a session names it in `session_id`. */
 export function eventSessionId(event: LiveEvent): string | null {
-  const id = event.data.session_id ?? event.data.sessionId;
+  const id = event.data.session_id;
   return typeof id === "string" ? id : null;
 }
 
@@ -11,28 +14,25 @@ const str = (value: unknown): string | null | undefined =>
   value === undefined ? undefined : typeof value === "string" ? value : null;
 
 /**
- * A session updated by a live event. `session` comes from WAHA's webhook (status + WAHA status),
- * `session.status` from the operator's resource (phase, phone, push name).
+ * A session updated by a `session` live event. Both sources send the same snake_case shape: WAHA's
+ * webhook says `status` and `waha_status`; the operator's resource (the CR→row mirror) also says
+ * `phase`, `phone_number`, `push_name`, `display_name`, `last_connected_at` and `paused`. A key that
+ * is absent keeps the current value.
  */
 export function applySessionEvent(session: SessionPublic, event: LiveEvent): SessionPublic {
-  if (eventSessionId(event) !== session.id) return session;
+  if (event.type !== "session" || eventSessionId(event) !== session.id) return session;
   const data = event.data;
-  const next = { ...session };
-  if (event.type === "session") {
-    next.status = (str(data.status) as SessionPublic["status"]) ?? session.status;
-    next.wa_status = str(data.waha_status) ?? session.wa_status;
-  } else if (event.type === "session.status") {
-    next.status = (str(data.status) as SessionPublic["status"]) ?? session.status;
-    const phase = str(data.phase);
-    if (phase !== undefined && phase !== session.phase) {
-      next.phase = phase;
-      next.wa_status = null; // the operator's newer view replaces WAHA's last word
-    }
-    next.phone_number = str(data.phoneNumber) ?? session.phone_number;
-    next.push_name = str(data.pushName) ?? session.push_name;
-    next.display_name = str(data.displayName) ?? session.display_name;
-    next.last_connected_at = str(data.lastConnectedAt) ?? session.last_connected_at;
-  }
-  if (next.status === "connected" || next.wa_status === "WORKING") next.paused = false;
+  const next: SessionPublic = {
+    ...session,
+    status: (str(data.status) as SessionPublic["status"]) ?? session.status,
+    phase: str(data.phase) ?? session.phase,
+    phone_number: str(data.phone_number) ?? session.phone_number,
+    push_name: str(data.push_name) ?? session.push_name,
+    display_name: str(data.display_name) ?? session.display_name,
+    last_connected_at: str(data.last_connected_at) ?? session.last_connected_at,
+  };
+  if ("waha_status" in data) next.wa_status = str(data.waha_status) ?? null;
+  if (typeof data.paused === "boolean") next.paused = data.paused;
+  else if (next.status === "connected" || next.wa_status === "WORKING") next.paused = false;
   return next;
 }

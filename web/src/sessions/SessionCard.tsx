@@ -5,7 +5,7 @@ import { ButtonLink } from "../components/ButtonLink";
 import { Icon } from "../components/Icon";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatPhone, initials } from "../lib/format";
-import { sessionBadge } from "../lib/status";
+import { confirmHint, sessionBadge } from "../lib/status";
 
 export type CardAction = "stop" | "start" | "restart" | "logout" | "delete";
 
@@ -17,6 +17,7 @@ interface Props {
 const SUBTITLE: Record<ReturnType<typeof sessionBadge>, string> = {
   starting: "Starting WhatsApp…",
   scan_qr: "Waiting for the phone to scan the QR code",
+  confirm_phone: "", // confirmHint(): which passkey step WAHA waits for
   connected: "",
   failed: "The session failed. Restart it, or log out and pair again.",
   stopped: "Stopped. Start it to receive messages again.",
@@ -46,7 +47,9 @@ export function SessionCard({ session, onAction }: Props) {
             <dt className="text-muted">Profile</dt><dd className="truncate">{session.push_name || "—"}</dd>
           </dl>
         ) : (
-          <p className={badge === "failed" ? "text-danger" : "text-muted"}>{SUBTITLE[badge]}</p>
+          <p className={badge === "failed" ? "text-danger" : "text-muted"} data-testid="session-hint">
+            {badge === "confirm_phone" ? confirmHint(session.wa_status) : SUBTITLE[badge]}
+          </p>
         )}
       </div>
       <div className="mt-auto flex items-center gap-2">
@@ -58,6 +61,11 @@ export function SessionCard({ session, onAction }: Props) {
         {(badge === "scan_qr" || badge === "starting" || badge === "failed") && (
           <ButtonLink href={`/sessions/${session.id}/pair`} className="flex-1" aria-label={`Pair ${title}: scan the QR code`}>
             <Icon name="qr" className="size-4" /> {badge === "failed" ? "Pair again" : "Scan QR code"}
+          </ButtonLink>
+        )}
+        {badge === "confirm_phone" && (
+          <ButtonLink href={`/sessions/${session.id}/pair`} variant="secondary" className="flex-1" aria-label={`Finish linking ${title}`}>
+            <Icon name="phone" className="size-4" /> Finish linking
           </ButtonLink>
         )}
         {stopped && (

@@ -2,6 +2,8 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { SessionPublic } from "../api/types";
+import { writeAuth } from "../api/tokens";
+import { EventsProvider } from "../events/EventsProvider";
 import { jsonResponse, renderAt, stubApi } from "../test/render";
 import { SessionsPage } from "./SessionsPage";
 
@@ -27,6 +29,45 @@ describe("SessionsPage", () => {
     expect(within(card).getByTestId("session-phone")).toHaveTextContent("+1555 000 1111");
     expect(within(card).getByText("Acme Support")).toBeVisible();
     expect(within(card).getByRole("link", { name: "Open chats of Support" })).toHaveAttribute("href", "/sessions/s1/chats");
+  });
+
+  it("shows a passkey state as “Confirm on your phone” with what to do", async () => {
+    const waiting = { ...connected, status: "connecting" as const, phase: "ScanQR", wa_status: "PASSKEY_CONFIRMATION_REQUIRED", phone_number: null, push_name: null };
+    stubApi({ "GET /api/sessions": () => jsonResponse(200, [waiting]) });
+    renderAt(<SessionsPage />, "/sessions");
+    const card = await screen.findByTestId("session-card");
+    expect([
+      within(card).getByTestId("session-status").textContent,
+      within(card).getByTestId("session-hint").textContent,
+      within(card).getByRole("link", { name: "Finish linking Support" }).getAttribute("href"),
+    ]).toEqual([
+      "Confirm on your phone",
+      "Open WhatsApp on your phone and approve the new linked device to finish connecting.",
+      "/sessions/s1/pair",
+    ]);
+  });
+
+  it("applies a live session event as is, without re-reading the session", async () => {
+    writeAuth({ user: { id: "u1", email: null }, accessToken: "a1", refreshToken: null, expiresAt: null });
+    const scanning = { ...connected, status: "connecting" as const, phase: "ScanQR", wa_status: "SCAN_QR_CODE", phone_number: null, push_name: null };
+    const frame = { session_id: "s1", session_name: "support-ab12c", status: "connecting", waha_status: "PASSKEY_REQUIRED" };
+    let release: () => void = () => undefined;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    const api = stubApi({
+      "GET /api/sessions": () => jsonResponse(200, [scanning]),
+      "GET /api/events": () => new Response(`id: 1\nevent: session\ndata: ${JSON.stringify(frame)}\n\n`, { status: 200, headers: { "Content-Type": "text/event-stream" } }),
+    });
+    const fetchMock = api.getMockImplementation()!;
+    api.mockImplementation(async (url: string, init?: RequestInit) => {
+      if (url === "/api/events") await opened; // the list is on screen before the event arrives
+      return fetchMock(url, init);
+    });
+    renderAt(<EventsProvider><SessionsPage /></EventsProvider>, "/sessions");
+    const status = await screen.findByTestId("session-status");
+    expect(status).toHaveTextContent("Scan QR");
+    release();
+    await expect.poll(() => status.textContent).toBe("Confirm on your phone");
+    expect([...new Set(api.mock.calls.map(([url]) => url))].sort()).toEqual(["/api/events", "/api/sessions"]); // no GET /api/sessions/s1
   });
 
   it("asks before deleting, then removes the card", async () => {

@@ -27,6 +27,8 @@ export function useQrCode(sessionId: string, active: boolean): QrState {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const retry = useRef<number | undefined>(undefined);
+  /** False once the QR is no longer wanted: a request still in flight then schedules no retry. */
+  const wanted = useRef(false);
 
   const load = useCallback(async () => {
     window.clearTimeout(retry.current);
@@ -44,7 +46,7 @@ export function useQrCode(sessionId: string, active: boolean): QrState {
     } catch (failure) {
       const notReady = failure instanceof ApiError && failure.status === 409;
       setError(notReady ? null : failure instanceof Error ? failure.message : "Could not load the QR code.");
-      retry.current = window.setTimeout(() => void load(), NOT_READY_RETRY_MS);
+      if (wanted.current) retry.current = window.setTimeout(() => void load(), NOT_READY_RETRY_MS);
     } finally {
       setLoading(false);
     }
@@ -52,8 +54,12 @@ export function useQrCode(sessionId: string, active: boolean): QrState {
 
   useEffect(() => {
     if (!active) return;
+    wanted.current = true;
     void load();
-    return () => window.clearTimeout(retry.current);
+    return () => {
+      wanted.current = false;
+      window.clearTimeout(retry.current);
+    };
   }, [active, load]);
 
   useEffect(() => () => setUrl((old) => (old && URL.revokeObjectURL(old), null)), []);

@@ -3,11 +3,9 @@ import { ApiError } from "../api/client";
 import { sessionsApi } from "../api/endpoints";
 import type { SessionPublic } from "../api/types";
 import { useLiveEvents, type LiveEvent } from "../events/EventsProvider";
-import { applySessionEvent, eventSessionId } from "../events/sessionEvents";
+import { SESSION_EVENTS, applySessionEvent, eventSessionId } from "../events/sessionEvents";
 
-const SESSION_EVENTS = ["session", "session.status", "session.deleted"];
-
-/** The user's sessions, kept current by live events (a status change re-reads that one session). */
+/** The user's sessions, kept current by live events. */
 export function useSessions() {
   const [sessions, setSessions] = useState<SessionPublic[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -25,20 +23,12 @@ export function useSessions() {
     void reload();
   }, [reload]);
 
-  const refreshOne = useCallback(async (id: string) => {
-    try {
-      const fresh = await sessionsApi.get(id);
-      setSessions((list) => list?.map((s) => (s.id === id ? fresh : s)) ?? list);
-    } catch (failure) {
-      if (failure instanceof ApiError && failure.status === 404)
-        setSessions((list) => list?.filter((s) => s.id !== id) ?? list);
-    }
-  }, []);
-
+  // A `session` event carries what a card shows (docs/api.md, "Live events"): it is applied as is. Re-reading
+  // the resource here would undo a webhook's fresher WAHA status until the operator has caught up.
   useLiveEvents(SESSION_EVENTS, (event: LiveEvent) => {
     const id = eventSessionId(event);
     if (!id) return;
-    if (event.type === "session.deleted") {
+    if (event.type === "session_deleted") {
       setSessions((list) => list?.filter((s) => s.id !== id) ?? list);
       return;
     }
@@ -47,7 +37,6 @@ export function useSessions() {
       return;
     }
     setSessions((list) => list?.map((s) => (s.id === id ? applySessionEvent(s, event) : s)) ?? list);
-    void refreshOne(id);
   });
 
   const upsert = useCallback((session: SessionPublic) => {
@@ -84,8 +73,12 @@ export function useSession(id: string) {
 
   useLiveEvents(SESSION_EVENTS, (event) => {
     if (eventSessionId(event) !== id) return;
+    if (event.type === "session_deleted") {
+      setSession(null);
+      setError(new ApiError(404, "This number was deleted."));
+      return;
+    }
     setSession((current) => (current ? applySessionEvent(current, event) : current));
-    void load();
   });
 
   return { session, error, reload: load };
