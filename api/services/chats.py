@@ -90,7 +90,9 @@ def _sent_row(
         chat_id=sent.chat_id,
         message_id=message_id,
         from_me=True,
-        timestamp=datetime.now(UTC),
+        # Whole seconds, like WAHA's own timestamps: a reply must not sort before a message received in
+        # the same second; equal timestamps order by row id, i.e. by arrival.
+        timestamp=datetime.now(UTC).replace(microsecond=0),
         type=kind,
         body=body,
         from_number=session.phone_number,
