@@ -110,12 +110,12 @@ def _synced(directory: SessionDirectory) -> None:
     assert directory._known is not None
 
 
-def test_secrets_that_are_not_a_sessions_own_are_ignored(directory: SessionDirectory) -> None:
+async def test_secrets_that_are_not_a_sessions_own_are_ignored(directory: SessionDirectory) -> None:
     foreign = {
         "metadata": {"name": "db-password", "labels": {"conectafy.io/session": "support-abcde"}},
         "data": {"webhook-hmac-key": "Zm9yZ2Vk"},
     }
-    directory.apply_secret_event(WatchEvent(type="ADDED", object=foreign))
+    await directory.apply_secret_event(WatchEvent(type="ADDED", object=foreign))
     assert directory._secrets == {}
 
 
@@ -164,6 +164,18 @@ async def test_nudge_is_debounced_per_status(
     assert results == [True, False, True]
     patches = [request for request in kmock if request.method == "PATCH"]
     assert len(patches) == 2
+
+
+async def test_each_nudge_changes_the_time_the_operator_watches(
+    kmock: kmock.KubernetesEmulator, directory: SessionDirectory, resource: WhatsAppSession
+) -> None:
+    """WAHA sends SCAN_QR_CODE, STARTING and WORKING within one second of a scan: each must re-trigger."""
+    times = []
+    for status in ("SCAN_QR_CODE", "STARTING", "WORKING"):
+        assert await directory.nudge("support-abcde", status) is True
+        annotations = (await directory.kube.get_session("support-abcde")).metadata.annotations
+        times.append(annotations["conectafy.io/wahaStatusAt"])
+    assert len(set(times)) == 3
 
 
 async def test_nudge_of_a_missing_resource_is_not_an_error(directory: SessionDirectory) -> None:
