@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install web test lint e2e run bench
+.PHONY: install web test lint e2e run
 
 $(BIN)/conectafy: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,9 @@ web:
 		echo "npm not found: skipping the dashboard build (browser tests will be skipped)"; \
 	fi
 
-## Run the whole test-suite (e2e tests run when KUBECONFIG points at a reachable cluster).
-test: install web
+## Lint, type-check and run the whole test-suite (e2e tests run when KUBECONFIG points at a reachable
+## cluster; browser tests when Debian's chromium is installed).
+test: install web lint
 	$(BIN)/pytest
 
 lint: install
