@@ -17,6 +17,7 @@ from conectafy.api.auth import Accounts, AuthUser, InvalidToken
 from conectafy.api.kube import Kube, KubeError
 from conectafy.api.media_store import MediaStore
 from conectafy.api.ratelimit import TokenBucketLimiter
+from conectafy.api.services.group_commit import GroupCommit
 from conectafy.api.services.media_copy import MediaCopier
 from conectafy.api.session_directory import SessionDirectory
 from conectafy.settings import ApiSettings
@@ -98,6 +99,13 @@ async def get_media_copier(request: Request) -> MediaCopier | None:
     return copier
 
 
+async def get_message_writer(request: Request) -> GroupCommit | None:
+    """The group commit of message deliveries (issue 4); None: each delivery commits alone."""
+    writer: GroupCommit | None = getattr(request.app.state, "message_writer", None)
+    return writer
+
+
+MessageWriterDep = Annotated[GroupCommit | None, Depends(get_message_writer)]
 MediaStoreDep = Annotated[MediaStore | None, Depends(get_media_store)]
 MediaCopierDep = Annotated[MediaCopier | None, Depends(get_media_copier)]
 

@@ -7,13 +7,14 @@ because WAHA's retries resend the original envelope for minutes and ingestion is
 
 from __future__ import annotations
 
+import json
 import re
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
 from conectafy.api import metrics
-from conectafy.api.deps import DbDep, MediaCopierDep, SessionDirectoryDep
+from conectafy.api.deps import DbDep, MediaCopierDep, MessageWriterDep, SessionDirectoryDep
 from conectafy.api.services.ingest import Outcome, ingest_delivery
 from conectafy.session import NAME_PATTERN
 from conectafy.waha.webhooks import (
@@ -38,6 +39,13 @@ class WebhookAck(BaseModel):
     event: str
 
 
+def _ack(outcome: Outcome, event: str) -> Response:
+    """The WebhookAck body, serialised directly: FastAPI's response-model validation is a measurable
+    share of a delivery's CPU (issue 4), and these two strings need none."""
+    body = json.dumps({"outcome": outcome, "event": event}, separators=(",", ":"))
+    return Response(body, media_type="application/json")
+
+
 def _unknown_session(event: str) -> HTTPException:
     metrics.WEBHOOK_DELIVERIES.labels(event, "unknown_session").inc()
     return HTTPException(status.HTTP_404_NOT_FOUND, "unknown session")
@@ -57,8 +65,13 @@ def _parse(raw: bytes) -> WebhookEvent:
 
 @router.post("/webhooks/waha/{session}", response_model=WebhookAck)
 async def receive_waha_webhook(
-    session: str, request: Request, pool: DbDep, directory: SessionDirectoryDep, copier: MediaCopierDep
-) -> WebhookAck:
+    session: str,
+    request: Request,
+    pool: DbDep,
+    directory: SessionDirectoryDep,
+    copier: MediaCopierDep,
+    writer: MessageWriterDep,
+) -> Response:
     """Verify, dedupe and store one delivery; 401 unsigned/forged, 404 unknown session, 200 otherwise."""
     key = await directory.webhook_key(session) if _SESSION_NAME.fullmatch(session) else None
     if key is None:
@@ -70,10 +83,10 @@ async def receive_waha_webhook(
         metrics.WEBHOOK_REJECTED_SIGNATURES.inc()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
     event = _parse(raw)
-    result = await ingest_delivery(pool, session_name=session, event=event, nudger=directory)
+    result = await ingest_delivery(pool, session_name=session, event=event, nudger=directory, writer=writer)
     if result.outcome == "unknown_session":
         raise _unknown_session(event.event)
     metrics.WEBHOOK_DELIVERIES.labels(event.event, result.outcome).inc()
     if result.media_row is not None and copier is not None:
         copier.schedule(result.media_row)  # after commit, in the background: never delays the answer
-    return WebhookAck(outcome=result.outcome, event=event.event)
+    return _ack(result.outcome, event.event)

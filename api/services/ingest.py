@@ -4,6 +4,9 @@ Order inside the transaction: envelope-id dedupe → the event's rows → the `e
 commit). A failure anywhere rolls everything back, so WAHA's retry finds nothing half-written, and a
 retry of a delivery that did commit is a no-op. The delivery is validated (`parse_webhook`) before the
 transaction opens.
+
+A message (the hot path, issue 4) is ONE statement (`store.deliveries`), run through the app's
+`GroupCommit` when there is one (many deliveries per commit), else alone in its own transaction.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from typing import Any, Literal, Protocol
 import asyncpg
 
 from conectafy.api import metrics
-from conectafy.api.schemas.chats import MessagePublic
 from conectafy.api.services import waha_events as wire
+from conectafy.api.services.group_commit import GroupCommit
+from conectafy.api.store import deliveries as deliveries_store
 from conectafy.api.store import events as events_store
 from conectafy.api.store import messages as messages_store
 from conectafy.api.store import webhooks as webhooks_store
@@ -53,30 +57,60 @@ class IngestResult:
 
 
 async def ingest_delivery(
-    pool: asyncpg.Pool, *, session_name: str, event: WebhookEvent, nudger: SessionNudger
+    pool: asyncpg.Pool,
+    *,
+    session_name: str,
+    event: WebhookEvent,
+    nudger: SessionNudger,
+    writer: GroupCommit | None = None,
 ) -> IngestResult:
     """Store one delivery (validated by `parse_webhook`); nudges the operator after commit when the
-    session's WAHA status changed."""
+    session's WAHA status changed. `writer` runs MESSAGE_DELIVERY_SQL (group commit)."""
     started = time.perf_counter()
-    async with pool.acquire() as conn, conn.transaction():
-        session = await webhooks_store.begin_delivery(conn, session_name=session_name, event_id=event.id)
-        if session is None:
-            return IngestResult("unknown_session", event.event)
-        result = await _apply(conn, session, event)
+    if isinstance(event, MessageEvent) and wire.is_storable(event.payload):
+        result = await _store_message(pool, writer, session_name, event)
+    else:
+        async with pool.acquire() as conn, conn.transaction():
+            session = await webhooks_store.begin_delivery(conn, session_name=session_name, event_id=event.id)
+            if session is None:
+                return IngestResult("unknown_session", event.event)
+            result = IngestResult(await _apply_other(conn, session, event), event.event)
     metrics.WEBHOOK_LATENCY.labels(event.event).observe(time.perf_counter() - started)
     if result.outcome == "stored" and isinstance(event, SessionStatusEvent):
         await nudger.nudge(session_name, event.payload.status.value)
     return result
 
 
-async def _apply(conn: asyncpg.Connection, session: WebhookSession, event: WebhookEvent) -> IngestResult:
-    """A redelivered envelope stops here; otherwise dispatch on the event's type (others are ignored)."""
-    if isinstance(event, MessageEvent) and session.first_delivery:
-        return await _on_message(conn, session, event)
-    return IngestResult(await _apply_other(conn, session, event), event.event)
+async def _store_message(
+    pool: asyncpg.Pool, writer: GroupCommit | None, session_name: str, event: MessageEvent
+) -> IngestResult:
+    """Insert the message once and refresh its chat in one statement; only a new incoming message
+    counts as unread."""
+    message = event.payload
+    row = wire.new_message(message, me=event.me)
+    args = deliveries_store.message_delivery_args(
+        session_name=session_name,
+        event_id=event.id,
+        message=row,
+        phone_number=wire.number_of(row.chat_id),
+        contact_name=wire.contact_name(message),
+        preview=wire.preview(row),
+    )
+    if writer is None:
+        record = await pool.fetchrow(deliveries_store.MESSAGE_DELIVERY_SQL, *args)
+    else:
+        record = await writer.fetchrow(*args)
+    stored = deliveries_store.message_delivery(record)
+    if stored is None:
+        return IngestResult("unknown_session", event.event)
+    if stored.message_row_id is None:
+        return IngestResult("duplicate", event.event)
+    return IngestResult("stored", event.event, media_row=stored.message_row_id if row.media_url else None)
 
 
 async def _apply_other(conn: asyncpg.Connection, session: WebhookSession, event: WebhookEvent) -> Outcome:
+    """A redelivered envelope stops here; otherwise dispatch on the event's type (a message without
+    body or media, and events we do not use, are ignored)."""
     if not session.first_delivery:
         return "duplicate"
     if isinstance(event, MessageAckEvent):
@@ -91,27 +125,6 @@ async def _apply_other(conn: asyncpg.Connection, session: WebhookSession, event:
 async def _emit(conn: asyncpg.Connection, session: WebhookSession, kind: str, data: dict[str, Any]) -> None:
     body = {"session_id": str(session.id), "session_name": session.session_name, **data}
     await events_store.append_event(conn, user_id=session.user_id, type=kind, data=body)
-
-
-async def _on_message(conn: asyncpg.Connection, session: WebhookSession, event: MessageEvent) -> IngestResult:
-    """Insert the message once and refresh its chat; only a new incoming message counts as unread."""
-    message = event.payload
-    if not wire.is_storable(message):
-        return IngestResult("ignored", event.event)
-    row = wire.new_message(message, me=event.me)
-    stored = await messages_store.insert_message_with_contact(
-        conn,
-        session_id=session.id,
-        message=row,
-        phone_number=wire.number_of(row.chat_id),
-        contact_name=wire.contact_name(message),
-        preview=wire.preview(row),
-    )
-    if stored is None:
-        return IngestResult("duplicate", event.event)
-    public = MessagePublic.model_validate(stored).model_dump(mode="json")
-    await _emit(conn, session, "message", {"chat_id": row.chat_id, "message": public})
-    return IngestResult("stored", event.event, media_row=stored["id"] if row.media_url else None)
 
 
 async def _on_ack(conn: asyncpg.Connection, session: WebhookSession, ack: MessageAckPayload) -> Outcome:

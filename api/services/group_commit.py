@@ -1,0 +1,123 @@
+"""Group commit: concurrent deliveries share one transaction, so one WAL flush covers many messages.
+
+Each delivery is one statement (`store.deliveries`). A caller queues its parameters and waits; whoever
+finds a free slot (at most `max_in_flight` transactions at a time) takes everything queued (up to
+`max_batch`) and runs it in ONE transaction on one connection, then resolves every waiter. With a
+`batch` statement (parameter n: the array of every call's n-th argument; one row per call, in order)
+the whole batch is one round trip, otherwise one statement per call between BEGIN and COMMIT. Nothing
+waits on a timer: under light load a batch is the one delivery that arrived, and under heavy load the
+deliveries that arrive while a commit is flushing form the next batch. Each caller is answered only
+after its own rows are committed (or with its own error), so "200 means stored" still holds.
+
+A failing statement aborts the shared transaction, so the batch is rolled back and replayed one by one,
+each in its own transaction: only the delivery that really fails gets an error (WAHA retries it), and
+the others are stored. A commit runs in its own task, so a cancelled caller cannot leave the others
+waiting.
+
+One transaction in flight per process (the default) measured best on 2 cores: batches grow while a
+commit flushes, and parallelism comes from API replicas/workers (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+#: What one statement can fail with (the server's error, or a value asyncpg cannot encode).
+_STATEMENT_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@dataclass(slots=True)
+class _Pending:
+    args: Sequence[Any]
+    answer: asyncio.Future[asyncpg.Record | None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class GroupCommit:
+    """Runs one statement per submitted argument list, many per transaction; see the module doc."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        statement: str,
+        *,
+        batch: str | None = None,
+        max_batch: int = 64,
+        max_in_flight: int = 1,
+    ) -> None:
+        self._pool = pool
+        self._statement = statement
+        self._batch = batch
+        self._max_batch = max_batch
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._queue: list[_Pending] = []
+        self._commits: set[asyncio.Task[None]] = set()
+
+    async def fetchrow(self, *args: Any) -> asyncpg.Record | None:
+        """The statement's first row for `args`, returned once the transaction that ran it committed."""
+        pending = _Pending(args)
+        self._queue.append(pending)
+        while not pending.answer.done():
+            async with self._slots:
+                if pending.answer.done():
+                    break  # committed by another caller's batch while we waited for the slot
+                batch = self._take()
+                if batch:
+                    await asyncio.shield(self._start(batch))
+                    continue
+            await asyncio.shield(pending.answer)  # ours is in a batch another caller is committing
+        return pending.answer.result()
+
+    def _take(self) -> list[_Pending]:
+        batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+        return batch
+
+    def _start(self, batch: list[_Pending]) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._commit(batch))
+        self._commits.add(task)
+        task.add_done_callback(self._commits.discard)
+        return task
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            async with self._pool.acquire() as conn:
+                if not await self._together(conn, batch):
+                    await self._one_by_one(conn, batch)
+        except BaseException as error:  # no connection at all: every waiter gets the error
+            for pending in batch:
+                if not pending.answer.done():
+                    pending.answer.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+
+    async def _together(self, conn: asyncpg.Connection, batch: list[_Pending]) -> bool:
+        """One transaction for the whole batch; False (rolled back) when any statement failed."""
+        if len(batch) == 1:
+            return False  # one by one is the same transaction, with the error kept
+        try:
+            if self._batch is not None:  # one statement: atomic without BEGIN/COMMIT round trips
+                rows: list[asyncpg.Record | None] = await conn.fetch(
+                    self._batch, *(list(column) for column in zip(*(p.args for p in batch), strict=True))
+                )
+            else:
+                async with conn.transaction():
+                    rows = [await conn.fetchrow(self._statement, *pending.args) for pending in batch]
+        except _STATEMENT_ERRORS:
+            return False
+        for pending, row in zip(batch, rows, strict=True):
+            pending.answer.set_result(row)
+        return True
+
+    async def _one_by_one(self, conn: asyncpg.Connection, batch: list[_Pending]) -> None:
+        """Each statement in its own (implicit) transaction: a failure is that delivery's alone."""
+        for pending in batch:
+            try:
+                pending.answer.set_result(await conn.fetchrow(self._statement, *pending.args))
+            except _STATEMENT_ERRORS as error:
+                pending.answer.set_exception(error)

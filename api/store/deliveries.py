@@ -1,0 +1,82 @@
+"""SQL for a message delivery in ONE call: dedupe + message + contact + event + NOTIFY (issue 4).
+
+The work is the `conectafy_ingest_message` function (migration 0004): one round trip instead of five
+(BEGIN, dedupe, insert, event, COMMIT), and a group commit runs a whole batch of deliveries as ONE
+statement, one function call per row, in order (`MESSAGE_BATCH_SQL`). Concurrency is settled by the
+unique indexes: a concurrent copy of the same envelope (or of the same message in another envelope)
+waits on the index entry, then skips, so exactly one copy stores rows; inside a batch, each call is
+its own command and dedupes against the calls before it. `pg_notify` is transactional: listeners
+hear of the event when the transaction commits, never before, and never for a rollback.
+
+The live event's `message` is built in SQL from the inserted row, in exactly the JSON
+`MessagePublic.model_dump(mode="json")` gives (tests hold the two equal), so the API needs no second
+round trip for the row's `id`/`created_at`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from conectafy.api.store import contacts
+from conectafy.api.store.events import CHANNEL
+from conectafy.api.store.messages import NewMessage
+
+#: The parameters' SQL types, in order (see message_delivery_args).
+_TYPES = (
+    "text", "text", "text", "text", "boolean", "text", "text", "text", "text", "text",
+    "text", "text", "integer", "text", "timestamptz", "text", "text", "text", "integer", "text",
+)  # fmt: skip
+_COLUMNS = ", ".join(f"a{n}" for n in range(1, len(_TYPES) + 1))
+
+#: One delivery. No row: no such session (nothing written); `message_row_id` NULL: a redelivery.
+MESSAGE_DELIVERY_SQL = (
+    "SELECT session_id, user_id, message_row_id, event_id FROM conectafy_ingest_message("
+    + ", ".join(f"${n}::{t}" for n, t in enumerate(_TYPES, 1))
+    + ")"
+)
+#: A batch: parameter n is the array of every delivery's n-th argument; one row per delivery, in order
+#: (all NULL for an unknown session).
+MESSAGE_BATCH_SQL = f"""
+SELECT r.session_id, r.user_id, r.message_row_id, r.event_id
+FROM unnest({", ".join(f"${n}::{t}[]" for n, t in enumerate(_TYPES, 1))})
+     WITH ORDINALITY AS a({_COLUMNS}, position)
+LEFT JOIN LATERAL conectafy_ingest_message({_COLUMNS}) r ON true
+ORDER BY a.position
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDelivery:
+    """What a message delivery did: `message_row_id` is None for a redelivery (envelope or message id)."""
+
+    session_id: UUID
+    user_id: UUID
+    message_row_id: int | None
+    event_id: int | None
+
+
+def message_delivery_args(
+    *,
+    session_name: str,
+    event_id: str | None,
+    message: NewMessage,
+    phone_number: str,
+    contact_name: str | None,
+    preview: str,
+) -> tuple[Any, ...]:
+    """The parameters of MESSAGE_DELIVERY_SQL, in order (so a group commit can queue them)."""
+    return (
+        session_name, event_id, message.chat_id, message.message_id, message.from_me,
+        message.from_number, message.to_number, message.body, message.type, message.media_url,
+        message.media_mimetype, message.media_filename, message.ack, message.ack_name, message.timestamp,
+        phone_number, contact_name, preview, contacts.PREVIEW_LENGTH, CHANNEL,
+    )  # fmt: skip
+
+
+def message_delivery(row: asyncpg.Record | None) -> MessageDelivery | None:
+    """None: no such session (nothing was written)."""
+    return None if row is None or row["session_id"] is None else MessageDelivery(**dict(row))
