@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make e2e`: run the e2e suite (pytest -m e2e) against a real cluster.
 #
-#   KUBECONFIG set      → use that cluster as it is (nothing is created or deleted but the suite's
-#                         own namespaces and fake nodes).
+#   KUBECONFIG set      → use that cluster as it is (nothing is deleted but the suite's own
+#                         namespaces, fake nodes and their Leases; the CRDs are server-side applied
+#                         and kept, as the chart keeps them).
 #   KUBECONFIG unset    → create a throw-away kind cluster, build the Conectafy image from the
 #                         Dockerfile and `kind load` it (CONECTAFY_E2E_IMAGE, for the Helm tests), run
 #                         the suite, delete the cluster — also when the suite fails or is interrupted.
@@ -19,11 +20,12 @@ fi
 
 command -v kind >/dev/null || { echo "e2e: kind is not installed (https://kind.sigs.k8s.io), and KUBECONFIG is not set" >&2; exit 2; }
 CLUSTER="conectafy-e2e-$$"
-KUBECONFIG="$(mktemp -t conectafy-e2e-kubeconfig.XXXXXX)"
+WORKDIR="$(mktemp -d -t conectafy-e2e.XXXXXX)"
+KUBECONFIG="$WORKDIR/kubeconfig"  # a path kind creates (not an empty file it would have to merge into)
 export KUBECONFIG
 cleanup() {
-  kind delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
-  rm -f "$KUBECONFIG"
+  kind delete cluster --name "$CLUSTER" --kubeconfig "$KUBECONFIG" >/dev/null 2>&1 || true
+  rm -rf "$WORKDIR"
 }
 trap cleanup EXIT INT TERM
 

@@ -22,16 +22,34 @@ pytestmark = pytest.mark.e2e
 EXAMPLE = yaml.safe_load((Path(__file__).resolve().parents[2] / "examples" / "session.yaml").read_text())
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 STATUS = {
-    "phase": "Connected", "waStatus": "WORKING", "phoneNumber": "+15550001111", "pushName": "Acme Support",
-    "endpoint": "http://waha-e2e.ns.svc:3000", "wahaSession": "default",
+    "phase": "Connected",
+    "waStatus": "WORKING",
+    "phoneNumber": "+15550001111",
+    "pushName": "Acme Support",
+    "endpoint": "http://waha-e2e.ns.svc:3000",
+    "wahaSession": "default",
     "image": "devlikeapro/waha:gows-2026.8.2",
-    "observedGeneration": 1, "lastConnectedAt": "2026-11-28T10:00:00Z", "failureCount": 1,
+    "observedGeneration": 1,
+    "lastConnectedAt": "2026-11-28T10:00:00Z",
+    "failureCount": 1,
     "lastRestartAt": "2026-11-28T09:00:00Z",
     "conditions": [
-        {"type": "Ready", "status": "True", "reason": "WorkloadAvailable", "message": "ready",
-         "lastTransitionTime": "2026-11-28T10:00:00Z", "observedGeneration": 1},
-        {"type": "Connected", "status": "True", "reason": "Working", "message": "WORKING",
-         "lastTransitionTime": "2026-11-28T10:00:00Z", "observedGeneration": 1},
+        {
+            "type": "Ready",
+            "status": "True",
+            "reason": "WorkloadAvailable",
+            "message": "ready",
+            "lastTransitionTime": "2026-11-28T10:00:00Z",
+            "observedGeneration": 1,
+        },
+        {
+            "type": "Connected",
+            "status": "True",
+            "reason": "Working",
+            "message": "WORKING",
+            "lastTransitionTime": "2026-11-28T10:00:00Z",
+            "observedGeneration": 1,
+        },
     ],
 }
 
@@ -61,12 +79,16 @@ async def test_discovery_announces_short_name_and_category(api: kr8s.asyncio.Api
     discovery = (await call(api, "GET", "", f"{GROUP}/{VERSION}")).json()
     (resource,) = [r for r in discovery["resources"] if r["name"] == PLURAL]
     assert (resource["kind"], resource["namespaced"], resource["shortNames"], resource["categories"]) == (
-        "WhatsAppSession", True, ["wa"], ["conectafy"],
+        "WhatsAppSession",
+        True,
+        ["wa"],
+        ["conectafy"],
     )
 
 
-async def test_example_is_accepted_and_defaulted_like_the_model(api: kr8s.asyncio.Api,
-                                                                namespace: str) -> None:
+async def test_example_is_accepted_and_defaulted_like_the_model(
+    api: kr8s.asyncio.Api, namespace: str
+) -> None:
     body = copy.deepcopy(EXAMPLE)
     response = await create(api, namespace, body)
     assert response.status_code == 201, response.text
@@ -74,8 +96,9 @@ async def test_example_is_accepted_and_defaulted_like_the_model(api: kr8s.asynci
 
 
 async def test_empty_spec_is_defaulted_like_the_model(api: kr8s.asyncio.Api, namespace: str) -> None:
-    response = await create(api, namespace, {"apiVersion": API_VERSION, "kind": "WhatsAppSession",
-                                             "metadata": {"name": "bare"}})
+    response = await create(
+        api, namespace, {"apiVersion": API_VERSION, "kind": "WhatsAppSession", "metadata": {"name": "bare"}}
+    )
     assert response.status_code == 201, response.text
     assert response.json()["spec"] == WhatsAppSessionSpec().to_k8s()
 
@@ -91,31 +114,53 @@ async def test_empty_spec_is_defaulted_like_the_model(api: kr8s.asyncio.Api, nam
         ("has.dot", {}, "no dots"),
     ],
 )
-async def test_invalid_session_is_rejected(api: kr8s.asyncio.Api, namespace: str, name: str,
-                                           spec: dict[str, Any], message: str) -> None:
+async def test_invalid_session_is_rejected(
+    api: kr8s.asyncio.Api, namespace: str, name: str, spec: dict[str, Any], message: str
+) -> None:
     response = await create(api, namespace, session(name, spec))
     assert (response.status_code, message in response.json()["message"]) == (422, True), response.text
 
 
 async def test_owner_cannot_change_once_set(api: kr8s.asyncio.Api, namespace: str) -> None:
     assert (await create(api, namespace, session("owned", {"owner": "u1"}))).status_code == 201
-    response = await call(api, "PATCH", f"{GROUP}/{VERSION}", f"{PLURAL}/owned", namespace=namespace,
-                          body={"spec": {"owner": "u2"}}, content_type=MERGE_PATCH)
+    response = await call(
+        api,
+        "PATCH",
+        f"{GROUP}/{VERSION}",
+        f"{PLURAL}/owned",
+        namespace=namespace,
+        body={"spec": {"owner": "u2"}},
+        content_type=MERGE_PATCH,
+    )
     message = response.json()["message"]
     assert (response.status_code, "spec.owner is immutable once set" in message) == (422, True), message
 
 
 async def test_owner_can_be_set_once(api: kr8s.asyncio.Api, namespace: str) -> None:
     assert (await create(api, namespace, session("unowned", {}))).status_code == 201
-    response = await call(api, "PATCH", f"{GROUP}/{VERSION}", f"{PLURAL}/unowned", namespace=namespace,
-                          body={"spec": {"owner": "u1"}}, content_type=MERGE_PATCH)
+    response = await call(
+        api,
+        "PATCH",
+        f"{GROUP}/{VERSION}",
+        f"{PLURAL}/unowned",
+        namespace=namespace,
+        body={"spec": {"owner": "u1"}},
+        content_type=MERGE_PATCH,
+    )
     assert (response.status_code, response.json()["spec"]["owner"]) == (200, "u1"), response.text
 
 
 async def test_every_status_field_survives_pruning(api: kr8s.asyncio.Api, namespace: str) -> None:
     assert (await create(api, namespace, session("status", {}))).status_code == 201
-    response = await call(api, "PATCH", f"{GROUP}/{VERSION}", f"{PLURAL}/status/status", namespace=namespace,
-                          body={"status": STATUS}, content_type=MERGE_PATCH)
+    response = await call(
+        api,
+        "PATCH",
+        f"{GROUP}/{VERSION}",
+        f"{PLURAL}/status/status",
+        namespace=namespace,
+        body={"status": STATUS},
+        content_type=MERGE_PATCH,
+    )
     assert response.status_code == 200, response.text
     stored = (await call(api, "GET", f"{GROUP}/{VERSION}", f"{PLURAL}/status", namespace=namespace)).json()
     expected = WhatsAppSessionStatus.model_validate(STATUS)
@@ -124,8 +169,15 @@ async def test_every_status_field_survives_pruning(api: kr8s.asyncio.Api, namesp
 
 async def test_printer_columns(api: kr8s.asyncio.Api, namespace: str) -> None:
     assert (await create(api, namespace, session("table", {}))).status_code == 201
-    await call(api, "PATCH", f"{GROUP}/{VERSION}", f"{PLURAL}/table/status", namespace=namespace,
-               body={"status": STATUS}, content_type=MERGE_PATCH)
+    await call(
+        api,
+        "PATCH",
+        f"{GROUP}/{VERSION}",
+        f"{PLURAL}/table/status",
+        namespace=namespace,
+        body={"status": STATUS},
+        content_type=MERGE_PATCH,
+    )
     table = (await call(api, "GET", f"{GROUP}/{VERSION}", PLURAL, namespace=namespace, accept=TABLE)).json()
     columns = [(column["name"], column.get("priority", 0)) for column in table["columnDefinitions"]]
     (row,) = table["rows"]

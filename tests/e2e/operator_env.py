@@ -22,7 +22,8 @@ from conectafy.operator.handlers import build_registry
 from conectafy.settings import OperatorSettings
 from conectafy.simulator.config import SimulatorConfig
 from conectafy.simulator.runner import RunningSimulator, run_simulator
-from tests.e2e.fake_kubelet import call, delete_node, register_node, renew_node, run_pods
+from tests.e2e.fake_kubelet import TOLERATION, call, fake_node, force_delete_pods, run_pods
+from tests.support.apiserver import wait_crd_served
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD = yaml.safe_load((ROOT / "crds" / "whatsappsessions.conectafy.io.yaml").read_text())
@@ -34,6 +35,7 @@ SESSIONS = "conectafy.io/v1alpha1"
 CHILDREN = {"secrets": "v1", "persistentvolumeclaims": "v1", "services": "v1", "deployments": "apps/v1"}
 MERGE = {"Content-Type": "application/merge-patch+json"}
 WAIT = 90.0  # seconds; real controllers are quick, but CI clusters can be slow
+UNPROVISIONED = "conectafy-e2e-unprovisioned"  # a StorageClass name that no cluster has
 
 
 @pytest.fixture(name="api")
@@ -66,7 +68,11 @@ async def poll(probe: Any, within: float = WAIT) -> Any:
 
 @pytest.fixture(name="namespace")
 async def namespace_fixture(api: kr8s.asyncio.Api) -> AsyncIterator[str]:
-    """The CRD (server-side applied, kept like the chart keeps it) and a throw-away namespace."""
+    """The CRD (server-side applied, kept like the chart keeps it) and a throw-away namespace.
+
+    Teardown runs after the operator's (which depends on this fixture) has stopped, so the sessions'
+    finalizers are dropped first; the namespace is then deleted without waiting for it to go.
+    """
     await call(
         api,
         "PATCH",
@@ -75,22 +81,19 @@ async def namespace_fixture(api: kr8s.asyncio.Api) -> AsyncIterator[str]:
         params={"fieldManager": "conectafy-e2e", "force": "true"},
         headers={"Content-Type": "application/apply-patch+yaml"},
     )
-
-    async def established() -> bool:
-        crd = await get(api, f"apiextensions.k8s.io/v1/customresourcedefinitions/{CRD['metadata']['name']}")
-        return any(
-            c["type"] == "Established" and c["status"] == "True"
-            for c in (crd or {}).get("status", {}).get("conditions", [])
-        )
-
-    await poll(established)
+    await wait_crd_served(api, CRD, seconds=WAIT)
     name = f"conectafy-e2e-{secrets.token_hex(4)}"
     await call(
         api, "POST", "v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
     )
-    yield name
-    await release_sessions(api, name)
-    await call(api, "DELETE", f"v1/namespaces/{name}")
+    try:
+        yield name
+    finally:
+        try:
+            await release_sessions(api, name)
+        finally:
+            await call(api, "DELETE", f"v1/namespaces/{name}")
+            await force_delete_pods(api, name)  # bound to a fake node: no kubelet confirms their end
 
 
 async def release_sessions(api: kr8s.asyncio.Api, namespace: str) -> None:
@@ -104,10 +107,9 @@ async def release_sessions(api: kr8s.asyncio.Api, namespace: str) -> None:
 
 @pytest.fixture(name="node")
 async def node_fixture(api: kr8s.asyncio.Api) -> AsyncIterator[str]:
-    name = f"conectafy-e2e-node-{secrets.token_hex(4)}"
-    await register_node(api, name)
-    yield name
-    await delete_node(api, name)
+    """A fake node with heartbeats for the whole test (see fake_kubelet)."""
+    async with fake_node(api, f"conectafy-e2e-node-{secrets.token_hex(4)}") as name:
+        yield name
 
 
 @pytest.fixture(name="simulator")
@@ -136,7 +138,13 @@ async def operator_fixture(
 
 
 async def apply_example(api: kr8s.asyncio.Api, namespace: str, node: str, **spec: Any) -> dict[str, Any]:
-    """The Secret with the simulator's key (a user's own key is kept), then examples/session.yaml."""
+    """The Secret with the simulator's key (a user's own key is kept), then examples/session.yaml.
+
+    The session is pinned to the fake node (nodeSelector + toleration of its taint), so a real scheduler
+    and kubelet never try to run WAHA's image; its claim names a StorageClass that does not exist, so
+    no provisioner tries to make a volume on a node that has no kubelet (the claim stays Pending, which
+    a pod bound through the API does not mind).
+    """
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -146,7 +154,9 @@ async def apply_example(api: kr8s.asyncio.Api, namespace: str, node: str, **spec
     await call(api, "POST", f"v1/namespaces/{namespace}/secrets", secret)
     body = json.loads(json.dumps(EXAMPLE))
     body["metadata"]["namespace"] = namespace
-    body["spec"].update(scheduling={"nodeSelector": {"kubernetes.io/hostname": node}}, **spec)
+    scheduling = {"nodeSelector": {"kubernetes.io/hostname": node}, "tolerations": [TOLERATION]}
+    body["spec"].update(scheduling=scheduling, **spec)
+    body["spec"]["storage"]["storageClassName"] = UNPROVISIONED
     created: dict[str, Any] = await call(
         api, "POST", f"{SESSIONS}/namespaces/{namespace}/whatsappsessions", body
     )
@@ -173,7 +183,6 @@ async def phase(api: kr8s.asyncio.Api, namespace: str, wanted: str) -> dict[str,
 
 async def running(api: kr8s.asyncio.Api, namespace: str, node: str) -> bool:
     """Act as the kubelet until the Deployment controller reports the WAHA pod available."""
-    await renew_node(api, node)
     await run_pods(api, namespace, NAME, node)
     deployment = await get(api, child_path(namespace, "deployments")) or {}
     return bool(deployment.get("status", {}).get("availableReplicas"))

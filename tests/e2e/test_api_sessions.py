@@ -28,6 +28,7 @@ from conectafy.api.main import create_app
 from conectafy.session import API_VERSION, PLURAL
 from conectafy.settings import ApiSettings
 from tests.api.conftest import db_pool, pg_dsn, pg_server_dsn, pg_template  # noqa: F401 - fixtures
+from tests.support.apiserver import wait_crd_served
 
 pytestmark = pytest.mark.e2e
 
@@ -44,28 +45,16 @@ async def kube() -> kr8s.asyncio.Api:
 async def _apply_crd(kube: kr8s.asyncio.Api) -> None:
     """Server-side apply of the CRD, then wait (with a deadline) until the API server serves it."""
     crd = yaml.safe_load(CRD_FILE.read_text())
-    name = crd["metadata"]["name"]
     async with kube.call_api(
         "PATCH",
         version="apiextensions.k8s.io/v1",
-        url=f"customresourcedefinitions/{name}",
+        url=f"customresourcedefinitions/{crd['metadata']['name']}",
         params={"fieldManager": FIELD_MANAGER, "force": "true"},
         headers={"Content-Type": "application/apply-patch+yaml"},
         content=json.dumps(crd),
     ):
         pass
-
-    async def established() -> None:
-        while True:
-            async with kube.call_api(
-                "GET", version="apiextensions.k8s.io/v1", url=f"customresourcedefinitions/{name}"
-            ) as response:
-                conditions = response.json().get("status", {}).get("conditions", [])
-            if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
-                return
-            await asyncio.sleep(0.2)
-
-    await asyncio.wait_for(established(), 30)
+    await wait_crd_served(kube, crd, seconds=30)
 
 
 @pytest.fixture
@@ -82,6 +71,19 @@ async def namespace(kube: kr8s.asyncio.Api) -> AsyncIterator[str]:
             pass
 
 
+def e2e_settings(dsn: str, namespace: str, tmp_path: Path) -> ApiSettings:
+    """The API on the suite's PostgreSQL and the real cluster in KUBECONFIG, sessions in `namespace`."""
+    return ApiSettings(
+        database_url=dsn,
+        data_dir=tmp_path / "data",
+        jwt_secret=SecretStr("e2e-secret-" + "x" * 40),
+        supabase_url=None,
+        web_dist_dir=tmp_path / "no-dashboard",
+        namespace=namespace,
+        kubernetes_url=None,
+    )
+
+
 @pytest.fixture
 async def client(
     pg_dsn: str,  # noqa: F811 - the fixture imported above
@@ -90,16 +92,7 @@ async def client(
     tmp_path: Path,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The whole app (lifespan included) on the real cluster, through KUBECONFIG."""
-    settings = ApiSettings(
-        database_url=pg_dsn,
-        data_dir=tmp_path / "data",
-        jwt_secret=SecretStr("e2e-secret-" + "x" * 40),
-        supabase_url=None,
-        web_dist_dir=tmp_path / "no-dashboard",
-        namespace=namespace,
-        kubernetes_url=None,
-    )
-    app: FastAPI = create_app(settings)
+    app: FastAPI = create_app(e2e_settings(pg_dsn, namespace, tmp_path))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

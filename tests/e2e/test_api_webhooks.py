@@ -2,7 +2,8 @@
 """Webhook ingestion against the real cluster in KUBECONFIG: the HMAC key comes from the session's real
 Secret, and a `session.status` delivery nudges the real WhatsAppSession resource.
 
-No operator runs here, so the test writes the session's Secret the way the operator names and labels it.
+No operator runs here, so the test writes the session's Secret the way the operator names and labels it
+(the API follows only Secrets with the operator's labels).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import kr8s.asyncio
 import pytest
 
 from conectafy import labels
-from conectafy.operator.identity import child_names
+from conectafy.operator.identity import MANAGED_BY, child_names
 from conectafy.operator.manifests import WEBHOOK_HMAC_KEY
 from tests.api.conftest import db_pool, pg_dsn, pg_server_dsn, pg_template  # noqa: F401 - fixtures
 from tests.api.dataplane import deliver, envelope_bytes, sample_body
@@ -28,12 +29,20 @@ pytestmark = pytest.mark.e2e
 KEY = "e2e-webhook-hmac-key"
 
 
-async def _write_session_secret(kube: kr8s.asyncio.Api, namespace: str, session_name: str) -> None:
+async def _write_session_secret(
+    kube: kr8s.asyncio.Api, namespace: str, session_name: str, **more: str
+) -> None:
+    """The session's Secret as the operator writes it: the webhook HMAC key (+ `more` keys, e.g. the
+    WAHA API key)."""
+    data = {WEBHOOK_HMAC_KEY: KEY, **more}
     body = {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": child_names(session_name).secret, "labels": {labels.SESSION: session_name}},
-        "data": {WEBHOOK_HMAC_KEY: base64.b64encode(KEY.encode()).decode()},
+        "metadata": {
+            "name": child_names(session_name).secret,
+            "labels": {labels.APP_MANAGED_BY: MANAGED_BY, labels.SESSION: session_name},
+        },
+        "data": {name: base64.b64encode(value.encode()).decode() for name, value in data.items()},
     }
     async with kube.call_api(
         "POST", version="v1", namespace=namespace, url="secrets", content=json.dumps(body)

@@ -32,15 +32,27 @@ SETTINGS = OperatorSettings(waha_version="2026.8.2", waha_port=3000)
 SPECS = {
     "defaults": {},
     "everything": {
-        "engine": "WEBJS", "owner": "acme-admin",
+        "engine": "WEBJS",
+        "owner": "acme-admin",
         "storage": {"size": "1024Mi", "storageClassName": "standard", "retainOnDelete": True},
         "resources": {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": 2, "memory": "2Gi"}},
         "scheduling": {
             "nodeSelector": {"kubernetes.io/os": "linux"},
             "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "wa", "effect": "NoSchedule"}],
-            "affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-                {"weight": 1, "preference": {"matchExpressions": [
-                    {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]}}]}},
+            "affinity": {
+                "nodeAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 1,
+                            "preference": {
+                                "matchExpressions": [
+                                    {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}
+                                ]
+                            },
+                        }
+                    ]
+                }
+            },
         },
     },
 }
@@ -65,27 +77,41 @@ async def namespace(api: kr8s.asyncio.Api) -> AsyncIterator[str]:
         yield name
 
 
-async def session_ref(api: kr8s.asyncio.Api, namespace: str, spec: dict[str, Any],
-                      **fields: Any) -> SessionRef:
+async def session_ref(
+    api: kr8s.asyncio.Api, namespace: str, spec: dict[str, Any], **fields: Any
+) -> SessionRef:
     """A real WhatsAppSession, so owner references point at an object that exists."""
-    body = {"apiVersion": API_VERSION, "kind": "WhatsAppSession", "metadata": {"name": "support"},
-            "spec": spec}
+    body = {
+        "apiVersion": API_VERSION,
+        "kind": "WhatsAppSession",
+        "metadata": {"name": "support"},
+        "spec": spec,
+    }
     created = (await call(api, "POST", f"{GROUP}/{VERSION}", PLURAL, namespace=namespace, body=body)).json()
     meta = created["metadata"]
-    return SessionRef(meta["name"], namespace, meta["uid"], meta["generation"],
-                      WhatsAppSessionSpec.model_validate(created["spec"]), **fields)
+    return SessionRef(
+        meta["name"],
+        namespace,
+        meta["uid"],
+        meta["generation"],
+        WhatsAppSessionSpec.model_validate(created["spec"]),
+        **fields,
+    )
 
 
 @pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
 @pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
 async def test_server_accepts_the_object_and_its_stored_form_is_not_drift(
-    api: kr8s.asyncio.Api, namespace: str, kind: tuple[str, str, Callable[[SessionRef], dict[str, Any]]],
+    api: kr8s.asyncio.Api,
+    namespace: str,
+    kind: tuple[str, str, Callable[[SessionRef], dict[str, Any]]],
     spec: dict[str, Any],
 ) -> None:
     version, plural, build = kind
     desired = build(await session_ref(api, namespace, spec, restarted_at="2026-11-28T10:00:00Z"))
-    response = await call(api, "POST", version, plural, namespace=namespace, body=desired,
-                          params={"dryRun": "All"})
+    response = await call(
+        api, "POST", version, plural, namespace=namespace, body=desired, params={"dryRun": "All"}
+    )
     assert response.status_code in (200, 201), response.text
     assert is_drifted(desired, response.json()) is False
 
@@ -97,8 +123,10 @@ async def test_hand_edit_is_drift_and_one_merge_patch_heals_it(api: kr8s.asyncio
     assert created.status_code == 201, created.text
     url = f"deployments/{desired['metadata']['name']}"
     by_hand = {"spec": {"replicas": 2, "template": {"spec": {"terminationGracePeriodSeconds": 5}}}}
-    edited = await call(api, "PATCH", "apps/v1", url, namespace=namespace, content_type=MERGE_PATCH,
-                        body=by_hand)
-    healed = await call(api, "PATCH", "apps/v1", url, namespace=namespace, body=desired,
-                        content_type=MERGE_PATCH)
+    edited = await call(
+        api, "PATCH", "apps/v1", url, namespace=namespace, content_type=MERGE_PATCH, body=by_hand
+    )
+    healed = await call(
+        api, "PATCH", "apps/v1", url, namespace=namespace, body=desired, content_type=MERGE_PATCH
+    )
     assert (is_drifted(desired, edited.json()), is_drifted(desired, healed.json())) == (True, False)

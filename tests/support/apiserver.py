@@ -43,9 +43,17 @@ async def call(
         headers["Content-Type"] = content_type
         extra["content"] = json.dumps(body)
     base = "/apis" if version == "" else ""
-    async with api.call_api(method, version=version, base=base, namespace=namespace, url=url,
-                            raise_for_status=False, params=params or {}, headers=headers,
-                            **extra) as response:
+    async with api.call_api(
+        method,
+        version=version,
+        base=base,
+        namespace=namespace,
+        url=url,
+        raise_for_status=False,
+        params=params or {},
+        headers=headers,
+        **extra,
+    ) as response:
         return response
 
 
@@ -65,19 +73,43 @@ async def poll(probe: Any, *, seconds: float = 60.0, interval: float = 0.25) -> 
 
 async def apply_crd(api: kr8s.asyncio.Api) -> dict[str, Any]:
     """Server-side apply the generated CRD and wait until it is Established (names accepted, served)."""
-    response = await call(api, "PATCH", "apiextensions.k8s.io/v1", f"customresourcedefinitions/{CRD_NAME}",
-                          body=build_crd(), content_type=APPLY_PATCH,
-                          params={"fieldManager": FIELD_MANAGER, "force": "true"})
+    response = await call(
+        api,
+        "PATCH",
+        "apiextensions.k8s.io/v1",
+        f"customresourcedefinitions/{CRD_NAME}",
+        body=build_crd(),
+        content_type=APPLY_PATCH,
+        params={"fieldManager": FIELD_MANAGER, "force": "true"},
+    )
     assert response.status_code in (200, 201), response.text
+    return await wait_crd_served(api, build_crd())
 
-    async def established() -> dict[str, Any] | None:
-        got = await call(api, "GET", "apiextensions.k8s.io/v1", f"customresourcedefinitions/{CRD_NAME}")
-        crd: dict[str, Any] = got.json()
-        conditions = {c["type"]: c["status"] for c in crd.get("status", {}).get("conditions", [])}
-        return crd if conditions.get("Established") == "True" else None
 
-    crd: dict[str, Any] = await poll(established)
-    return crd
+async def wait_crd_served(
+    api: kr8s.asyncio.Api, crd: dict[str, Any], *, seconds: float = 60.0
+) -> dict[str, Any]:
+    """Wait until the CRD is Established *and* its kind is served; returns the stored CRD.
+
+    Established is written by one controller while the request handler learns of the CRD from its own
+    informer, so a create right after Established can still get a 404 for a moment; listing the kind
+    (cluster-wide, which works for namespaced and cluster-scoped kinds alike) proves it is served.
+    """
+    name = crd["metadata"]["name"]
+    group, plural = crd["spec"]["group"], crd["spec"]["names"]["plural"]
+    version = next(v["name"] for v in crd["spec"]["versions"] if v.get("served", True))
+
+    async def served() -> dict[str, Any] | None:
+        got = await call(api, "GET", "apiextensions.k8s.io/v1", f"customresourcedefinitions/{name}")
+        stored: dict[str, Any] = got.json() if got.status_code == 200 else {}
+        conditions = {c["type"]: c["status"] for c in stored.get("status", {}).get("conditions", [])}
+        if conditions.get("Established") != "True":
+            return None
+        listing = await call(api, "GET", f"{group}/{version}", plural, params={"limit": "1"})
+        return stored if listing.status_code == 200 else None
+
+    result: dict[str, Any] = await poll(served, seconds=seconds)
+    return result
 
 
 @contextlib.asynccontextmanager
