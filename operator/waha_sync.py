@@ -8,6 +8,7 @@ normal state of a pod that is starting, and the status must say so instead of th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from conectafy.waha.client import WahaClient
@@ -38,12 +39,14 @@ def _describe(error: WahaError) -> str:
     return f"{error.__class__.__name__}: {error}"
 
 
+def _client(endpoint: WahaEndpoint) -> WahaClient:
+    return WahaClient(endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout)
+
+
 async def read_session(endpoint: WahaEndpoint) -> WahaView:
     """GET the session; its status and, once logged in, its own number and push name."""
     try:
-        async with WahaClient(
-            endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout
-        ) as client:
+        async with _client(endpoint) as client:
             info = await client.get_session(DEFAULT_SESSION)
     except WahaError as error:
         return WahaView(error=_describe(error))
@@ -55,40 +58,30 @@ async def read_session(endpoint: WahaEndpoint) -> WahaView:
     )
 
 
-async def start_session(endpoint: WahaEndpoint) -> str | None:
-    """Start a STOPPED session; the error text when WAHA refused or was unreachable."""
+async def _act(endpoint: WahaEndpoint, action: Callable[[WahaClient], Awaitable[object]]) -> str | None:
+    """Run one session action; the error text when WAHA refused or was unreachable, else None."""
     try:
-        async with WahaClient(
-            endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout
-        ) as client:
-            await client.start_session(DEFAULT_SESSION)
+        async with _client(endpoint) as client:
+            await action(client)
     except WahaError as error:
         return _describe(error)
     return None
+
+
+async def start_session(endpoint: WahaEndpoint) -> str | None:
+    """Start a STOPPED session."""
+    return await _act(endpoint, lambda client: client.start_session(DEFAULT_SESSION))
 
 
 async def restart_session(endpoint: WahaEndpoint) -> str | None:
     """Restart a FAILED session (stored credentials are kept, so a linked phone reconnects)."""
-    try:
-        async with WahaClient(
-            endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout
-        ) as client:
-            await client.restart_session(DEFAULT_SESSION)
-    except WahaError as error:
-        return _describe(error)
-    return None
+    return await _act(endpoint, lambda client: client.restart_session(DEFAULT_SESSION))
 
 
 async def logout_session(endpoint: WahaEndpoint) -> str | None:
     """Unlink the phone before the data is deleted; bounded by the endpoint's timeout as a whole."""
     try:
         async with asyncio.timeout(endpoint.timeout):
-            async with WahaClient(
-                endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout
-            ) as client:
-                await client.logout_session(DEFAULT_SESSION)
-    except WahaError as error:
-        return _describe(error)
+            return await _act(endpoint, lambda client: client.logout_session(DEFAULT_SESSION))
     except TimeoutError:
         return f"WAHA did not answer the logout within {endpoint.timeout:g} s"
-    return None

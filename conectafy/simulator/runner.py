@@ -27,15 +27,23 @@ class RunningSimulator:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Serve any ASGI app with uvicorn on `host:port` (a free port when 0); yields its base URL."""
+async def serve(
+    app: Any, *, host: str = "127.0.0.1", port: int = 0, graceful_shutdown: int | None = None
+) -> AsyncIterator[str]:
+    """Serve any ASGI app with uvicorn on `host:port` (a free port when 0); yields its base URL.
+
+    `graceful_shutdown` bounds how long stopping waits for open connections (SSE streams never end).
+    """
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted sockets inherit this; without it small keep-alive responses wait ~40 ms (Nagle +
     # delayed ACK), since uvicorn only sets it on sockets it creates itself.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", timeout_graceful_shutdown=graceful_shutdown
+    )
+    server = uvicorn.Server(config)
     task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,10 +12,10 @@ from typing import Any
 
 import asyncpg
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from conectafy.api.store.sessions import SessionRow, insert_session
+from conectafy.simulator import runner
 from conectafy.waha.client import WahaClient
 from conectafy.waha.signing import HMAC_ALGORITHM_HEADER, HMAC_HEADER, sign_body
 from tests.conftest import load_waha_sample
@@ -102,26 +101,9 @@ def retimed(name: str, *, event_id: str, message_id: str | None = None, **payloa
     return envelope_bytes(envelope)
 
 
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
+def serve(app: FastAPI) -> contextlib.AbstractAsyncContextManager[str]:
     """Serve `app` with uvicorn on a free 127.0.0.1 port (SSE needs a real streaming server)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                if task.done():
-                    task.result()
-                    raise RuntimeError("the API stopped before it started")
-                await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    return runner.serve(app, graceful_shutdown=2)
 
 
 @dataclass
