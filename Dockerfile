@@ -3,16 +3,13 @@
 #   docker run IMAGE operator --all-namespaces | api | migrate | waha-sim
 # Base images are pinned; bump them deliberately.
 
-# 1. The web dashboard. Until web/ has a package.json this stage yields an empty dist/.
+# 1. The web dashboard, built into dist/ (dependencies first, so code changes reuse their layer).
 FROM node:22.12.0-bookworm-slim AS web
 WORKDIR /web
-# pyproject.toml is there only so that the COPY has a source when a clone has no web/ folder yet.
-COPY pyproject.toml web* ./
-RUN if [ -f package.json ]; then \
-      if [ -f package-lock.json ]; then npm ci; else npm install; fi && npm run build; \
-    else \
-      mkdir -p dist; \
-    fi
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
 
 # 2. The Python wheel (conectafy, conectafy.operator, conectafy.api) and its dependencies.
 FROM python:3.11.11-slim-bookworm AS wheel

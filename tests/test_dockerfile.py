@@ -50,9 +50,9 @@ def test_entry_point_is_the_conectafy_cli() -> None:
     assert entrypoints == [["conectafy"]]
 
 
-def test_web_stage_tolerates_a_missing_package_json() -> None:
+def test_web_stage_builds_the_dashboard_from_its_lockfile() -> None:
     runs = [args for keyword, args in _instructions() if keyword == "RUN"]
-    assert runs[0].startswith("if [ -f package.json ]; then") and "mkdir -p dist" in runs[0]
+    assert runs[:2] == ["npm ci --no-audit --no-fund", "npm run build"]
 
 
 def test_build_context_leaves_out_local_state() -> None:
