@@ -14,12 +14,12 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from conectafy.api.auth import Accounts, AuthUser, InvalidToken
-from conectafy.api.kube import Kube, KubeError
 from conectafy.api.media_store import MediaStore
 from conectafy.api.ratelimit import TokenBucketLimiter
 from conectafy.api.services.group_commit import GroupCommit
 from conectafy.api.services.media_copy import MediaCopier
 from conectafy.api.session_directory import SessionDirectory
+from conectafy.kube import Kube, KubeError
 from conectafy.settings import ApiSettings
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/auth/login")

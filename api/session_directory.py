@@ -16,14 +16,13 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from conectafy import labels
+from conectafy.kube import Kube, KubeError, WatchEvent, decode_secret
 from conectafy.logs import get_logger
 from conectafy.operator.identity import child_names
 from conectafy.operator.manifests import API_KEY, WEBHOOK_HMAC_KEY
 from conectafy.session import WhatsAppSession
 from conectafy.waha.client import WahaClient
 from conectafy.waha.status import DEFAULT_SESSION
-
-from .kube import Kube, KubeError, WatchEvent, decode_secret
 
 log = get_logger(__name__)
 

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import asyncpg
 from fastapi import FastAPI
 
+from conectafy.kube import Kube
 from conectafy.settings import ApiSettings
 
 from ..background import running
-from ..kube import Kube
 from ..session_directory import SessionDirectory
 from .session_mirror import RowMirror
 

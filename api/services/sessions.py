@@ -16,9 +16,9 @@ from uuid import UUID
 import asyncpg
 
 from conectafy import labels
+from conectafy.kube import Conflict, Invalid, Kube, KubeError, NotFound
 from conectafy.session import ObjectMeta, WhatsAppSession, WhatsAppSessionSpec
 
-from ..kube import Kube, KubeError, SessionConflict, SessionInvalid, SessionNotFound
 from ..schemas.sessions import SessionCreate, SessionPublic
 from ..session_directory import SessionDirectory
 from ..store import events as events_store
@@ -116,7 +116,7 @@ async def owned_resource(kube: Kube, *, row: SessionRow) -> WhatsAppSession:
     """The row's resource, only if it is labelled with the same owner (else: not found)."""
     try:
         resource = await kube.get_session(row.session_name)
-    except SessionNotFound as error:
+    except NotFound as error:
         raise SessionNotFoundError() from error
     except KubeError as error:
         raise KubernetesUnavailable(f"Kubernetes is not reachable: {error}") from error
@@ -160,9 +160,9 @@ async def create_session(
 
 
 def _creation_error(error: KubeError) -> SessionServiceError:
-    if isinstance(error, SessionConflict):
+    if isinstance(error, Conflict):
         return SessionNameTaken("That session name was just taken; please try again.")
-    if isinstance(error, SessionInvalid):
+    if isinstance(error, Invalid):
         return SessionRejected(f"Kubernetes rejected the session: {error}")
     return KubernetesUnavailable(f"Kubernetes is not reachable, the session was not created: {error}")
 
@@ -222,7 +222,7 @@ async def patch_session(
     await owned_resource(kube, row=row)
     try:
         resource = await kube.patch_session(row.session_name, patch)
-    except SessionNotFound as error:
+    except NotFound as error:
         raise SessionNotFoundError() from error
     except KubeError as error:
         raise KubernetesUnavailable(f"Kubernetes is not reachable: {error}") from error

@@ -6,23 +6,23 @@ from typing import Annotated
 
 import typer
 
-from conectafy.cli import kube
 from conectafy.cli.options import ContextOpt, NamespaceOpt, run
+from conectafy.kube import KubeError, workloads
 
 
 async def _logs(
     name: str, follow: bool, tail: int | None, namespace: str | None, context: str | None
 ) -> None:
-    client = await kube.connect(namespace, context)
-    await kube.get_session(client, name)
-    pods = await kube.list_waha_pods(client, name)
+    client = await workloads.connect(namespace, context)
+    await client.get_session_object(name)
+    pods = await workloads.list_waha_pods(client, name)
     if not pods:
-        raise kube.KubeError(
+        raise KubeError(
             f"session {name!r} has no WAHA pod (stopped, or not scheduled yet): "
             f"see `kubectl conectafy sessions -n {client.namespace}`"
         )
     newest = max(pods, key=lambda pod: pod["metadata"].get("creationTimestamp") or "")
-    async for line in kube.stream_logs(client, newest["metadata"]["name"], follow=follow, tail=tail):
+    async for line in workloads.stream_logs(client, newest["metadata"]["name"], follow=follow, tail=tail):
         typer.echo(line)
 
 

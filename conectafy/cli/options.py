@@ -6,10 +6,9 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
-import kr8s
 import typer
 
-from conectafy.cli.kube import KubeError
+from conectafy.kube import KubeError
 
 T = TypeVar("T")
 
@@ -28,7 +27,4 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coroutine)
     except KubeError as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=1) from error
-    except kr8s.ServerError as error:
-        typer.echo(f"error: the Kubernetes API refused: {error}", err=True)
         raise typer.Exit(code=1) from error

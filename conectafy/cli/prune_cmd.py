@@ -7,9 +7,9 @@ from typing import Any
 import typer
 
 from conectafy import labels
-from conectafy.cli import kube
 from conectafy.cli.options import ContextOpt, NamespaceOpt, run
 from conectafy.cli.sessions_cmd import format_table
+from conectafy.kube import workloads
 from conectafy.session import KIND
 
 EXPLANATION = (
@@ -46,8 +46,8 @@ def find_orphans(sessions: list[dict[str, Any]], children: list[dict[str, Any]])
 
 
 async def _prune(namespace: str | None, context: str | None) -> str:
-    client = await kube.connect(namespace, context)
-    orphans = find_orphans(await kube.list_sessions(client), await kube.list_waha_children(client))
+    client = await workloads.connect(namespace, context)
+    orphans = find_orphans(await client.list_session_objects(), await workloads.list_waha_children(client))
     if not orphans:
         return f"No orphaned WAHA objects in namespace {client.namespace}.\n\n{EXPLANATION}"
     table = format_table(orphans, ("KIND", "NAME", "SESSION", "REASON"))

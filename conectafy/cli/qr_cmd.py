@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import segno
 import typer
 
-from conectafy.cli import kube
 from conectafy.cli.options import ContextOpt, NamespaceOpt, run
+from conectafy.kube import Kube, KubeError, workloads
 from conectafy.waha.status import DEFAULT_SESSION, WahaStatus
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
@@ -32,13 +32,13 @@ def render_terminal(value: str) -> str:
     return out.getvalue()
 
 
-async def _waha_session(client: kube.Kube, name: str) -> str:
-    session = await kube.get_session(client, name)
+async def _waha_session(client: Kube, name: str) -> str:
+    session = await client.get_session_object(name)
     return str((session.get("status") or {}).get("wahaSession") or DEFAULT_SESSION)
 
 
 async def watch_qr(
-    waha: kube.Waha, session: str, show: Callable[[str], None], *, interval: float
+    waha: workloads.Waha, session: str, show: Callable[[str], None], *, interval: float
 ) -> dict[str, Any]:
     """Show each new QR until WAHA reports WORKING; returns WAHA's session item then."""
     shown: str | None = None
@@ -48,7 +48,7 @@ async def watch_qr(
         if status == WahaStatus.WORKING:
             return item  # type: ignore[no-any-return]
         if status in GIVE_UP:
-            raise kube.KubeError(f"WAHA session is {status}: try `kubectl conectafy restart {waha.session}`")
+            raise KubeError(f"WAHA session is {status}: try `kubectl conectafy restart {waha.session}`")
         if status == WahaStatus.SCAN_QR_CODE:
             value = (await waha.get(f"/api/{session}/auth/qr", {"format": "raw"}))["value"]
             if value != shown:
@@ -65,13 +65,13 @@ def _show(text: str) -> None:
 async def _qr(
     name: str, interval: float, give_up_after: float, namespace: str | None, context: str | None
 ) -> str:
-    client = await kube.connect(namespace, context)
+    client = await workloads.connect(namespace, context)
     session = await _waha_session(client, name)
-    waha = await kube.connect_waha(client, name)
+    waha = await workloads.connect_waha(client, name)
     try:
         item = await asyncio.wait_for(watch_qr(waha, session, _show, interval=interval), give_up_after)
     except TimeoutError as error:
-        raise kube.KubeError(
+        raise KubeError(
             f"not connected after {give_up_after:g}s; run the command again for a new code"
         ) from error
     me = item.get("me") or {}
@@ -89,12 +89,12 @@ def normalise_phone(phone: str) -> str:
 
 
 async def _pair(name: str, phone: str, namespace: str | None, context: str | None) -> str:
-    client = await kube.connect(namespace, context)
+    client = await workloads.connect(namespace, context)
     session = await _waha_session(client, name)
-    waha = await kube.connect_waha(client, name)
+    waha = await workloads.connect_waha(client, name)
     status = (await waha.get(f"/api/sessions/{session}")).get("status")
     if status != WahaStatus.SCAN_QR_CODE:
-        raise kube.KubeError(f"WAHA session is {status}; a pairing code needs SCAN_QR_CODE")
+        raise KubeError(f"WAHA session is {status}; a pairing code needs SCAN_QR_CODE")
     answer = await waha.post(f"/api/{session}/auth/request-code", {"phoneNumber": phone})
     return str(answer["code"])
 

@@ -8,8 +8,8 @@ from typing import Any
 import typer
 
 from conectafy import labels
-from conectafy.cli import kube
 from conectafy.cli.options import ContextOpt, NamespaceOpt, run
+from conectafy.kube import workloads
 
 COLUMNS = ("NAME", "PHASE", "PHONE", "NODE", "AGE")
 
@@ -65,17 +65,18 @@ def format_table(rows: list[tuple[str, ...]], columns: tuple[str, ...] = COLUMNS
 
 
 async def _sessions(namespace: str | None, context: str | None) -> str:
-    client = await kube.connect(namespace, context)
-    sessions = await kube.list_sessions(client)
+    client = await workloads.connect(namespace, context)
+    sessions = await client.list_session_objects()
     if not sessions:
         return f"No WhatsAppSessions in namespace {client.namespace}."
-    pods = await kube.list_waha_pods(client)
+    pods = await workloads.list_waha_pods(client)
     return format_table(session_rows(sessions, pods, datetime.now(UTC)))
 
 
 async def _patch(name: str, patch: dict[str, Any], namespace: str | None, context: str | None) -> None:
-    client = await kube.connect(namespace, context)
-    await kube.patch_session(client, name, patch)
+    client = await workloads.connect(namespace, context)
+    await client.get_session_object(name)  # a clear error, and nothing patched, for a wrong name
+    await client.patch_session_object(name, patch)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,8 +13,8 @@ import kmock
 import pytest
 from fastapi import FastAPI
 
-from conectafy.api.kube import Kube
 from conectafy.api.main import create_app
+from conectafy.kube import Kube
 from conectafy.session import ObjectMeta, WhatsAppSession
 from conectafy.settings import ApiSettings
 from conectafy.simulator import RunningSimulator

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import kmock
 import pytest
 
-from conectafy.api.kube import Kube, KubeUnavailable, WatchEvent
 from conectafy.api.session_directory import SessionDirectory
+from conectafy.kube import Kube, KubeUnavailable, WatchEvent
 from conectafy.session import ObjectMeta, WhatsAppSession
 from tests.support.kube import (
     eventually,

@@ -25,8 +25,8 @@ from kopf.testing import KopfRunner
 from pydantic import SecretStr
 
 from conectafy import labels
-from conectafy.api.kube import decode_secret
 from conectafy.api.main import create_app
+from conectafy.kube import decode_secret
 from conectafy.operator.handlers import build_registry
 from conectafy.operator.identity import child_names
 from conectafy.settings import ApiSettings, OperatorSettings

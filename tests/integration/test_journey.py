@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from conectafy import labels
-from conectafy.api.kube import decode_secret
+from conectafy.kube import decode_secret
 from conectafy.operator.identity import child_names
 from tests.integration.journey import (
     WAIT,
