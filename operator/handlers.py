@@ -1,39 +1,44 @@
 """The operator's whole event surface on one screen: thin kopf handlers over `reconcile`.
 
 Create/resume/update and the annotation nudges are edge-triggered shortcuts; the per-session timer
-is the level-based truth (children healed, WAHA polled). Handlers write status only through
-`patch.status` and never return values (kopf would store them in the status, which our structural
-schema prunes). Settings reach handlers through kopf's `memo`, so tests can run fast timers.
+is the level-based truth (status from the caches, WAHA polled). Children are watched: a child deleted
+or edited by someone else is healed from its watch event. Every path reconciles under the session's
+guard (one at a time per session). Handlers write status only through `patch.status`, never return
+values, and post Events through kopf (queued and retried by kopf; a failed post fails nothing).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import kopf
-import kr8s
 from pydantic import ValidationError
 
 from conectafy import labels
-from conectafy.operator import reconcile, waha_sync
-from conectafy.operator.kube import Kube
-from conectafy.operator.manifests import API_KEY, SessionRef, child_names, decode_secret_data, waha_base_url
+from conectafy.kube.client import KubeClient
+from conectafy.kube.errors import KubeError
+from conectafy.operator import cache, reconcile, waha_sync
+from conectafy.operator.children import ensure_children
+from conectafy.operator.guard import Guards
+from conectafy.operator.identity import MANAGED_BY
+from conectafy.operator.manifests import API_KEY, SessionRef, child_names, waha_base_url
+from conectafy.operator.status import Transition
 from conectafy.session import GROUP, PLURAL, VERSION, WhatsAppSessionSpec, WhatsAppSessionStatus
 from conectafy.settings import OperatorSettings
 
 RESOURCE = (GROUP, VERSION, PLURAL)
 RESTARTED_AT_FIELD = ("metadata", "annotations", labels.RESTARTED_AT)
 HINT_FIELD = ("metadata", "annotations", labels.WAHA_STATUS_HINT_AT)
-LAST_POLL = "last_waha_poll"
 KOPF_PREFIX = "kopf.conectafy.io"
 API_RETRY_DELAY = 10.0  # seconds; kopf's default (60 s) is too long for a blip of the API server
+log = logging.getLogger(__name__)
 
 
-def session_ref(body: kopf.Body) -> SessionRef:
+def session_ref(body: Mapping[str, Any]) -> SessionRef:
     """The typed view builders need; an invalid spec can never work, so it fails permanently."""
     meta = body.get("metadata", {})
     try:
@@ -62,71 +67,122 @@ def previous_status(raw: dict[str, Any]) -> WhatsAppSessionStatus | None:
         return None
 
 
-async def _reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, *, poll_waha: bool) -> None:
-    """One reconcile; several handlers of one kopf cycle see each other's status through `patch`."""
+def post_events(body: Mapping[str, Any], events: list[Transition]) -> None:
+    """Queue the Events on kopf's poster: it posts them in the background and retries; a failure is
+    logged by kopf, never raised into a reconcile."""
+    for event in events:
+        try:
+            kopf.event(body, type=event.type, reason=event.reason, message=event.message[:1024])  # type: ignore[arg-type]
+        except LookupError:  # not inside a running kopf operator (a direct call in a test)
+            log.debug("no kopf context; Event %s not posted", event.reason)
+
+
+async def _reconcile(
+    body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, indexes: Mapping[str, Any], *, poll: bool | None
+) -> None:
+    """One reconcile under the session's guard; `poll=None`: read WAHA when the poll interval is due."""
     settings: OperatorSettings = memo["settings"]
-    now = datetime.now(UTC)
+    ref = session_ref(body)
+    guard = memo["guards"].get(ref.uid)
     current = {**(body.get("status") or {}), **patch.get("status", {})}
-    try:
-        outcome = await reconcile.reconcile_session(
-            memo["kube"], session_ref(body), previous_status(current), settings, poll_waha=poll_waha, now=now
+    async with guard.lock:
+        now = datetime.now(UTC)
+        due = (
+            guard.last_poll is None
+            or (now - guard.last_poll).total_seconds() >= settings.status_poll_interval
         )
-    except (kr8s.ServerError, httpx.HTTPError) as error:  # the API server is busy or away: retry soon
-        raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
-    if outcome.waha_read:
-        memo[LAST_POLL] = now
-    status_patch = _with_removals(current, outcome.status)
+        cached = cache.children_of(indexes, (ref.namespace, ref.name), child_names(ref.name).secret)
+        try:
+            outcome = await reconcile.reconcile_session(
+                memo["clients"],
+                ref,
+                guard.status or previous_status(current),
+                cached,
+                settings,
+                poll_waha=due if poll is None else poll,
+                now=now,
+            )
+        except KubeError as error:  # the API server is busy or away: retry soon
+            raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
+        guard.status = outcome.status
+        guard.reconciles += 1
+        if outcome.waha_read:
+            guard.last_poll = now
+    post_events(body, outcome.events)
+    status_patch = reconcile.status_patch(current, outcome.status.to_k8s())
     if any(current.get(key) != value for key, value in status_patch.items()):
         patch.status.update(status_patch)
 
 
-def _with_removals(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
-    """A merge patch that also clears fields that no longer apply (e.g. waStatus when paused)."""
-    return {**{key: None for key in current if key not in desired and current[key] is not None}, **desired}
-
-
-async def on_session_create(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> None:
+async def on_session_create(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **kwargs: Any) -> None:
     """A new number: build its children at once rather than waiting for the timer."""
-    await _reconcile(body, memo, patch, poll_waha=True)
+    await _reconcile(body, memo, patch, kwargs, poll=True)
 
 
-async def on_session_resume(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> None:
+async def on_session_resume(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **kwargs: Any) -> None:
     """Operator (re)start: every existing session is reconciled once before the timers tick."""
-    await _reconcile(body, memo, patch, poll_waha=True)
+    await _reconcile(body, memo, patch, kwargs, poll=True)
 
 
-async def on_session_update(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> None:
+async def on_session_update(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **kwargs: Any) -> None:
     """Spec changed (engine, paused, storage, …): roll the children now."""
-    await _reconcile(body, memo, patch, poll_waha=True)
+    await _reconcile(body, memo, patch, kwargs, poll=True)
 
 
-async def on_session_restart(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> None:
+async def on_session_restart(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **kwargs: Any) -> None:
     """`conectafy.io/restartedAt` changed: the Deployment template gets it, so pods roll."""
-    await _reconcile(body, memo, patch, poll_waha=True)
+    await _reconcile(body, memo, patch, kwargs, poll=True)
 
 
-async def on_waha_status_hint(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> None:
+async def on_waha_status_hint(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **kwargs: Any) -> None:
     """The API saw a session.status webhook: re-read WAHA now instead of at the next poll."""
-    await _reconcile(body, memo, patch, poll_waha=True)
+    await _reconcile(body, memo, patch, kwargs, poll=True)
 
 
-async def sync_session_status(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **_: Any) -> None:
-    """Level-based safety net: heal drifted/deleted children; poll WAHA every status_poll_interval."""
-    settings: OperatorSettings = memo["settings"]
-    last: datetime | None = memo.get(LAST_POLL)
-    due = last is None or (datetime.now(UTC) - last).total_seconds() >= settings.status_poll_interval
-    await _reconcile(body, memo, patch, poll_waha=due)
+async def sync_session_status(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, **kwargs: Any) -> None:
+    """Level-based safety net: status from the caches (no request when nothing changed); WAHA every
+    status_poll_interval."""
+    await _reconcile(body, memo, patch, kwargs, poll=None)
 
 
-async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
+async def on_child_event(
+    *, event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, param: Any = None, **kwargs: Any
+) -> None:
+    """A child changed or vanished and it was not our own write: heal it now, from the watch event."""
+    clients: reconcile.Clients = memo["clients"]
+    if not clients.ledger.needs_heal(param, body, deleted=event.get("type") == "DELETED"):
+        return
+    key = cache.session_key_of(body)
+    owner = cache.session_of(kwargs, key)
+    if owner is None or owner["metadata"].get("deletionTimestamp"):
+        return  # the session is gone or going: garbage collection takes its children
+    ref = session_ref(owner)
+    guard = memo["guards"].get(ref.uid)
+    async with guard.lock:
+        if reconcile.rejected_this_generation(
+            ref, guard.status or previous_status(owner.get("status") or {})
+        ):
+            return
+        cached = cache.children_of(kwargs, key, child_names(ref.name).secret)
+        try:
+            await ensure_children(clients.kube, clients.ledger, ref, cached, memo["settings"])
+        except KubeError as error:
+            log.warning("healing the children of %s/%s failed (the timer retries): %s", *key, error)
+
+
+async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **kwargs: Any) -> None:
     """Unlink the phone before the data goes (best effort, time-bounded); GC removes the children."""
     settings: OperatorSettings = memo["settings"]
+    clients: reconcile.Clients = memo["clients"]
     ref = session_ref(body)
+    names = child_names(ref.name)
+    cached = cache.children_of(kwargs, (ref.namespace, ref.name), names.secret)
+    memo["guards"].forget(ref.uid)
+    clients.ledger.forget(ref.namespace, names.secret)
+    await clients.waha.close(ref.uid)
     if ref.spec.paused:
         return  # no WAHA is running to log out
-    kube: Kube = memo["kube"]
-    secret = await kube.get_secret(ref.namespace, child_names(ref.name).secret)
-    api_key = decode_secret_data((secret or {}).get("data")).get(API_KEY)
+    api_key = cached.secret.secret_data.get(API_KEY) if cached.secret else None
     if api_key is None:
         logger.warning("No API key in the session's Secret; skipping WAHA logout.")
         return
@@ -146,42 +202,73 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) ->
         prefix=KOPF_PREFIX, key="last-handled-configuration"
     )
     kopf_settings.posting.level = logging.WARNING  # our own Events tell the story; no per-handler noise
+    kopf_settings.posting.reporting_component = MANAGED_BY
     kopf_settings.watching.server_timeout = 300  # re-list every ~5 min: bounded staleness, cheap at scale
     kopf_settings.watching.client_timeout = 330
     kopf_settings.watching.connect_timeout = 30
     kopf_settings.networking.request_timeout = 60
-    kopf_settings.batching.worker_limit = 200  # 500 sessions' timers must not open 500 sockets at once
+    # How many objects' watch-event queues are processed at once (change handlers); timers run in
+    # their own tasks and are not bounded by it. Our requests are bounded by KubeClient instead.
+    kopf_settings.queueing.worker_limit = 200
     kopf_settings.execution.max_workers = 20  # only sync code uses it; all our handlers are async
     kopf_settings.peering.standalone = standalone
     # Equal priorities make every peer freeze (kopf docs); random ones leave exactly one active.
     kopf_settings.peering.priority = random.randint(1, 32767)
 
 
-def build_registry(settings: OperatorSettings, *, standalone: bool = False) -> kopf.OperatorRegistry:
-    """All handlers, registered with the timer intervals from `settings`."""
+def _register_caches(registry: kopf.OperatorRegistry) -> None:
+    """Indexes of the sessions and of each child kind, and a healing handler per child kind."""
+    kopf.index(*RESOURCE, id="sessions", registry=registry)(cache.index_session)
+    for name, resource in cache.CHILD_INDEXES.items():
+        group, _, version = resource.api_version.rpartition("/")
+        spec = (group, version, resource.plural) if group else (version, resource.plural)
+        kopf.index(*spec, id=name, labels=cache.CHILD_LABELS, registry=registry)(cache.index_child)
+        kopf.on.event(
+            *spec, id=f"heal_{resource.plural}", labels=cache.CHILD_LABELS, param=resource, registry=registry
+        )(on_child_event)
+
+
+def build_registry(
+    settings: OperatorSettings, *, standalone: bool = False, guards: Guards | None = None
+) -> kopf.OperatorRegistry:
+    """All handlers, registered with the timer intervals from `settings`; `guards` may be given to
+    watch the sessions' reconciles from outside (tests, the benchmark)."""
     registry = kopf.OperatorRegistry()
+    operator_settings = settings
+    session_guards = guards if guards is not None else Guards()
 
     @kopf.on.startup(registry=registry)
     async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
         configure_kopf(settings, standalone=standalone)
         memo["settings"] = operator_settings
-        memo["kube"] = await Kube.connect()
+        memo["guards"] = session_guards
+        memo["clients"] = reconcile.Clients(
+            kube=KubeClient.from_config(), ledger=cache.Ledger(), waha=waha_sync.WahaClients()
+        )
+
+    @kopf.on.cleanup(registry=registry)
+    async def close(memo: kopf.Memo, **_: Any) -> None:
+        clients: reconcile.Clients = memo["clients"]
+        await clients.waha.aclose()
+        await clients.kube.aclose()
 
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
         """In a pod: the service account; outside (development, e2e, bench): KUBECONFIG."""
         return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
-    operator_settings = settings
+    _register_caches(registry)
     kopf.on.create(*RESOURCE, registry=registry)(on_session_create)
     kopf.on.resume(*RESOURCE, registry=registry)(on_session_resume)
     kopf.on.update(*RESOURCE, field="spec", registry=registry)(on_session_update)
     kopf.on.field(*RESOURCE, field=RESTARTED_AT_FIELD, registry=registry)(on_session_restart)
     kopf.on.field(*RESOURCE, field=HINT_FIELD, registry=registry)(on_waha_status_hint)
+    interval = settings.drift_check_interval
     kopf.timer(
         *RESOURCE,
-        interval=settings.drift_check_interval,
-        initial_delay=settings.drift_check_interval,
+        interval=interval,
+        idle=interval / 2,  # never while change handlers are busy with the object (they patch it)
+        initial_delay=lambda **_: random.uniform(interval / 2, interval * 1.5),  # 500 timers spread out
         registry=registry,
     )(sync_session_status)
     kopf.on.delete(*RESOURCE, registry=registry)(on_session_delete)

@@ -1,6 +1,6 @@
 """Pure builders of a session's children: Secret, PVC, Deployment, Service (no client imports).
 
-Other modules call everything through here; the Deployment lives in `workload`, drift in `drift`,
+Other modules call everything through here; the Deployment lives in `workload`, quantities in `quantity`,
 names/labels/URLs in `identity` — re-exported so callers have one import.
 """
 
@@ -12,7 +12,6 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from conectafy.operator.drift import is_drifted, parse_quantity
 from conectafy.operator.identity import (
     ChildNames,
     SessionRef,
@@ -25,6 +24,7 @@ from conectafy.operator.identity import (
     waha_base_url,
     webhook_url,
 )
+from conectafy.operator.quantity import parse_quantity
 from conectafy.operator.workload import PRESETS, build_deployment, resources_for
 from conectafy.settings import OperatorSettings
 
@@ -42,10 +42,8 @@ __all__ = [
     "build_secret",
     "build_service",
     "child_names",
-    "decode_secret_data",
     "generate_secret_data",
     "image_for",
-    "is_drifted",
     "labels_for",
     "missing_secret_data",
     "owner_reference",
@@ -94,13 +92,8 @@ def missing_secret_data(existing: Mapping[str, str]) -> dict[str, str]:
     return missing
 
 
-def decode_secret_data(data: Mapping[str, str] | None) -> dict[str, str]:
-    """A live Secret's base64 `data` as text, the shape `missing_secret_data` expects."""
-    return {key: base64.b64decode(value).decode() for key, value in (data or {}).items()}
-
-
 def build_secret(ref: SessionRef, data: Mapping[str, str]) -> dict[str, Any]:
-    """`data` (not `stringData`): the server stores base64 `data`, so desired ⊆ live holds after a write."""
+    """`data` (not `stringData`): applied fields are compared as the server stores them."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",

@@ -1,108 +1,53 @@
 """Level-based reconciliation of one WhatsAppSession: make the children match, then observe.
 
-Every handler (create, resume, update, annotation nudges, the timer) calls `reconcile_session`:
-it never trusts what changed, only what is. Children are created or patched through `kube`, WAHA is
-read through `waha_sync`, and the next status comes from the pure `status` module.
+Every path (create, resume, update, annotation nudges, the timer, a child's watch event) calls
+`reconcile_session` under the session's guard: it never trusts what changed, only what is. Children
+come from the caches and are applied through `children`, WAHA is read through `waha_sync`, and the
+next status and the Events that announce it come from the pure `status` module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from conectafy.kube.client import KubeClient
 from conectafy.operator import waha_sync
-from conectafy.operator.kube import PVCS, SECRETS, EventTarget, Kube
-from conectafy.operator.manifests import (
-    API_KEY,
-    SessionRef,
-    build_deployment,
-    build_pvc,
-    build_secret,
-    build_service,
-    child_names,
-    decode_secret_data,
-    image_for,
-    is_drifted,
-    missing_secret_data,
-    waha_base_url,
-)
+from conectafy.operator.cache import Children, Ledger
+from conectafy.operator.children import ensure_children
+from conectafy.operator.manifests import API_KEY, SessionRef, image_for, waha_base_url
 from conectafy.operator.status import (
-    WARNING_REASONS,
     Observation,
     Reason,
+    Transition,
     build_status,
     failed_restart_delay,
     phone_from_me_id,
     transitions,
 )
-from conectafy.session import API_VERSION, KIND, Phase, WhatsAppSessionStatus
+from conectafy.session import ConditionType, Phase, WhatsAppSessionStatus
 from conectafy.settings import OperatorSettings
+from conectafy.waha.client import WahaClient
 from conectafy.waha.status import WahaStatus
 
 
 @dataclass(frozen=True)
+class Clients:
+    """What a reconcile talks through: the shared Kubernetes client, its apply ledger, WAHA clients."""
+
+    kube: KubeClient
+    ledger: Ledger
+    waha: waha_sync.WahaClients
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """The status to write (camelCase, for `patch.status`) and whether WAHA was read."""
+    """The next status, whether WAHA was read, and the Events to post (one per transition)."""
 
-    status: dict[str, Any]
+    status: WhatsAppSessionStatus
     waha_read: bool
-
-
-def event_target(ref: SessionRef) -> EventTarget:
-    return EventTarget(API_VERSION, KIND, ref.namespace, ref.name, ref.uid)
-
-
-async def ensure_secret(kube: Kube, ref: SessionRef) -> dict[str, str]:
-    """Create the Secret once; later only add missing keys (and adopt it) — a key is never regenerated.
-
-    A Secret that exists before the session (a user bringing their own API key) is kept and adopted.
-    """
-    names = child_names(ref.name)
-    live = await kube.get_secret(ref.namespace, names.secret)
-    existing = decode_secret_data(live.get("data")) if live else {}
-    data = {**existing, **missing_secret_data(existing)}
-    desired = build_secret(ref, data)
-    if live is None:
-        created = await kube.create_object(SECRETS, desired)
-        if created is None:  # a concurrent reconcile won the race: use what it stored
-            return await ensure_secret(kube, ref)
-        return data
-    if is_drifted(desired, live):
-        await kube.patch_secret(ref.namespace, names.secret, desired)
-    return data
-
-
-def is_available(deployment: dict[str, Any] | None) -> bool:
-    """Available = at least one ready replica that the Deployment controller counts as available."""
-    if deployment is None:
-        return False
-    wanted = deployment.get("spec", {}).get("replicas", 1)
-    available = deployment.get("status", {}).get("availableReplicas") or 0
-    return bool(wanted) and available >= 1
-
-
-async def ensure_pvc(kube: Kube, ref: SessionRef, settings: OperatorSettings) -> None:
-    """The claim; when `retainOnDelete` turns true later, our owner reference is taken off it (a merge
-    patch only adds what is missing, so releasing needs its own write) and GC will leave it alone."""
-    applied = await kube.apply_pvc(build_pvc(ref, settings), is_drifted)
-    owners = applied.live.get("metadata", {}).get("ownerReferences") or []
-    if ref.spec.storage.retain_on_delete and any(owner.get("uid") == ref.uid for owner in owners):
-        kept = [owner for owner in owners if owner.get("uid") != ref.uid] or None
-        await kube.patch_object(
-            PVCS, ref.namespace, child_names(ref.name).pvc, {"metadata": {"ownerReferences": kept}}
-        )
-
-
-async def ensure_children(
-    kube: Kube, ref: SessionRef, settings: OperatorSettings
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """Secret, PVC, Deployment, Service; returns the Secret's data and the live Deployment."""
-    secret_data = await ensure_secret(kube, ref)
-    await ensure_pvc(kube, ref, settings)
-    deployment = await kube.apply_deployment(build_deployment(ref, settings), is_drifted)
-    await kube.apply_service(build_service(ref, settings), is_drifted)
-    return secret_data, deployment.live
+    events: list[Transition] = field(default_factory=list)
 
 
 def _previous_view(previous: WhatsAppSessionStatus | None) -> waha_sync.WahaView:
@@ -110,29 +55,6 @@ def _previous_view(previous: WhatsAppSessionStatus | None) -> waha_sync.WahaView
     if previous is None or previous.wa_status is None:
         return waha_sync.WahaView()
     return waha_sync.WahaView(status=WahaStatus(previous.wa_status))
-
-
-async def _act_on_waha(
-    kube: Kube,
-    ref: SessionRef,
-    endpoint: waha_sync.WahaEndpoint,
-    view: waha_sync.WahaView,
-    counters: _Restarts,
-) -> tuple[waha_sync.WahaView, _Restarts]:
-    """STOPPED and not paused → start; FAILED → restart once its backoff has passed."""
-    if view.status is WahaStatus.STOPPED:
-        error = await waha_sync.start_session(endpoint)
-        if error is None:
-            return await waha_sync.read_session(endpoint), counters
-        return replace(view, error=error), counters
-    if view.status is WahaStatus.FAILED and counters.due:
-        error = await waha_sync.restart_session(endpoint)
-        attempt = counters.count + 1
-        message = f"WAHA session FAILED; restart attempt {attempt}" + (f" failed: {error}" if error else ".")
-        await kube.post_event(event_target(ref), Reason.RESTARTING, message, warning=True)
-        restarted = _Restarts(count=attempt, last=counters.now, due=False, now=counters.now)
-        return (await waha_sync.read_session(endpoint) if error is None else view), restarted
-    return view, counters
 
 
 @dataclass(frozen=True)
@@ -155,54 +77,75 @@ def _restarts(previous: WhatsAppSessionStatus | None, settings: OperatorSettings
     return _Restarts(count=count, last=last, due=due, now=now)
 
 
+async def _act_on_waha(
+    client: WahaClient, view: waha_sync.WahaView, counters: _Restarts, events: list[Transition]
+) -> tuple[waha_sync.WahaView, _Restarts]:
+    """STOPPED and not paused → start; FAILED → restart once its backoff has passed."""
+    if view.status is WahaStatus.STOPPED:
+        error = await waha_sync.start_session(client)
+        if error is None:
+            return await waha_sync.read_session(client), counters
+        return replace(view, error=error), counters
+    if view.status is WahaStatus.FAILED and counters.due:
+        error = await waha_sync.restart_session(client)
+        attempt = counters.count + 1
+        message = f"WAHA session FAILED; restart attempt {attempt}" + (f" failed: {error}" if error else ".")
+        events.append(Transition("Warning", Reason.RESTARTING, message))
+        restarted = _Restarts(count=attempt, last=counters.now, due=False, now=counters.now)
+        return (await waha_sync.read_session(client) if error is None else view), restarted
+    return view, counters
+
+
+def rejected_this_generation(ref: SessionRef, previous: WhatsAppSessionStatus | None) -> bool:
+    """The API server refused this very spec (422) before: writing it again would only fail again."""
+    if previous is None or previous.observed_generation != ref.generation:
+        return False
+    ready = next((c for c in previous.conditions if c.type == ConditionType.READY), None)
+    return ready is not None and ready.reason == Reason.INVALID_SPEC
+
+
 async def reconcile_session(
-    kube: Kube,
+    clients: Clients,
     ref: SessionRef,
     previous: WhatsAppSessionStatus | None,
+    cached: Children,
     settings: OperatorSettings,
     *,
     poll_waha: bool,
     now: datetime,
 ) -> Outcome:
-    """Children first, then the workload and WAHA as they are; post one Event per transition."""
-    secret_data, deployment = await ensure_children(kube, ref, settings)
-    available = is_available(deployment)
+    """Children first, then the workload and WAHA as they are; one Event per transition."""
+    if previous is not None and rejected_this_generation(ref, previous):
+        return Outcome(status=previous, waha_read=False)
+    children = await ensure_children(clients.kube, clients.ledger, ref, cached, settings)
     endpoint = waha_sync.WahaEndpoint(
-        waha_base_url(ref, settings), secret_data.get(API_KEY, ""), settings.waha_request_timeout
+        waha_base_url(ref, settings), children.secret_data.get(API_KEY, ""), settings.waha_request_timeout
     )
-    view, restarts = waha_sync.WahaView(), _restarts(previous, settings, now)
-    waha_read = False
-    if available and not ref.spec.paused:
-        was_available = previous is not None and _condition_true(previous, "Ready")
+    events: list[Transition] = []
+    view, restarts, waha_read = waha_sync.WahaView(), _restarts(previous, settings, now), False
+    if children.available and not ref.spec.paused and children.invalid is None:
+        was_available = previous is not None and _condition_true(previous, ConditionType.READY)
         if poll_waha or not was_available:
-            view, waha_read = await waha_sync.read_session(endpoint), True
-            view, restarts = await _act_on_waha(kube, ref, endpoint, view, restarts)
+            client = await clients.waha.client(ref.uid, endpoint)
+            view, waha_read = await waha_sync.read_session(client), True
+            view, restarts = await _act_on_waha(client, view, restarts, events)
         else:
             view = _previous_view(previous)
     observation = Observation(
         generation=ref.generation,
         paused=ref.spec.paused,
         workload_exists=True,
-        workload_available=available,
+        workload_available=children.available,
         waha_status=view.status,
         phone_number=phone_from_me_id(view.me_id),
         push_name=view.push_name,
         endpoint=endpoint.base_url,
         image=image_for(ref.spec, settings),
         waha_error=view.error,
+        invalid_spec=children.invalid,
     )
     status = _with_restarts(build_status(observation, previous, now), restarts)
-    await _announce(kube, ref, previous, status)
-    return Outcome(status=status.to_k8s(), waha_read=waha_read)
-
-
-async def _announce(
-    kube: Kube, ref: SessionRef, previous: WhatsAppSessionStatus | None, status: WhatsAppSessionStatus
-) -> None:
-    """One Kubernetes Event per transition, so `kubectl describe wa` tells the session's story."""
-    for transition in transitions(previous, status):
-        warning = transition.type == "Warning" or transition.reason in WARNING_REASONS
-        await kube.post_event(event_target(ref), transition.reason, transition.message, warning=warning)
+    return Outcome(status=status, waha_read=waha_read, events=[*events, *transitions(previous, status)])
 
 
 def _with_restarts(status: WhatsAppSessionStatus, restarts: _Restarts) -> WhatsAppSessionStatus:
@@ -213,3 +156,8 @@ def _with_restarts(status: WhatsAppSessionStatus, restarts: _Restarts) -> WhatsA
 
 def _condition_true(status: WhatsAppSessionStatus, kind: str) -> bool:
     return any(condition.type == kind and condition.status == "True" for condition in status.conditions)
+
+
+def status_patch(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    """A merge patch that also clears fields that no longer apply (e.g. waStatus when paused)."""
+    return {**{key: None for key in current if key not in desired and current[key] is not None}, **desired}

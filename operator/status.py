@@ -32,10 +32,13 @@ class Reason:
     WAHA_UNREACHABLE = "WahaUnreachable"
     PHASE_CHANGED = "PhaseChanged"
     RESTARTING = "Restarting"
+    INVALID_SPEC = "InvalidSpec"
 
 
 #: Reasons that mean "something is wrong": their Events are Warnings.
-WARNING_REASONS = frozenset({Reason.FAILED, Reason.WAHA_UNREACHABLE, Reason.WORKLOAD_UNAVAILABLE})
+WARNING_REASONS = frozenset(
+    {Reason.FAILED, Reason.WAHA_UNREACHABLE, Reason.WORKLOAD_UNAVAILABLE, Reason.INVALID_SPEC}
+)
 
 _PHASE_BY_WAHA: dict[WahaStatus, Phase] = {
     WahaStatus.STOPPED: Phase.STOPPED,
@@ -83,6 +86,7 @@ class Observation:
     endpoint: str | None = None
     image: str | None = None
     waha_error: str | None = None  # why WAHA could not be read, when it could not
+    invalid_spec: str | None = None  # why the API server rejected a child built from this spec (422)
 
 
 def phone_from_me_id(me_id: str | None) -> str | None:
@@ -97,6 +101,8 @@ def phone_from_me_id(me_id: str | None) -> str | None:
 
 
 def _ready(obs: Observation) -> tuple[Literal["True", "False"], str, str]:
+    if obs.invalid_spec is not None:
+        return "False", Reason.INVALID_SPEC, obs.invalid_spec
     if obs.workload_available:
         return "True", Reason.WORKLOAD_AVAILABLE, "The WAHA pod is ready."
     if obs.paused:

@@ -1,8 +1,9 @@
 """The operator's only conversation with WAHA: read a session, start/restart it, log it out.
 
-Every call goes to WAHA's `default` session (one WAHA per number) through `WahaClient`; network
-failures become data (`WahaView.error`) rather than exceptions, because an unreachable WAHA is a
-normal state of a pod that is starting, and the status must say so instead of the handler failing.
+Every call goes to WAHA's `default` session (one WAHA per number). `WahaClients` keeps one client
+per session open between polls, so a poll reuses its keep-alive connection instead of a new TCP
+(and, in a cluster, DNS) round trip every time. Network failures become data (`WahaView.error`)
+rather than exceptions: an unreachable WAHA is a normal state of a starting pod.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import httpx
 
 from conectafy.waha.client import WahaClient
 from conectafy.waha.errors import WahaError
@@ -35,19 +38,46 @@ class WahaView:
     error: str | None = None
 
 
+class WahaClients:
+    """One open `WahaClient` per session (keyed by session uid), replaced when its endpoint changes."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._transport = transport
+        self._clients: dict[str, tuple[WahaEndpoint, WahaClient]] = {}
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    async def client(self, key: str, endpoint: WahaEndpoint) -> WahaClient:
+        kept = self._clients.get(key)
+        if kept is not None and kept[0] == endpoint:
+            return kept[1]
+        if kept is not None:
+            await kept[1].aclose()
+        client = WahaClient(
+            endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout, transport=self._transport
+        )
+        self._clients[key] = (endpoint, client)
+        return client
+
+    async def close(self, key: str) -> None:
+        kept = self._clients.pop(key, None)
+        if kept is not None:
+            await kept[1].aclose()
+
+    async def aclose(self) -> None:
+        for key in list(self._clients):
+            await self.close(key)
+
+
 def _describe(error: WahaError) -> str:
     return f"{error.__class__.__name__}: {error}"
 
 
-def _client(endpoint: WahaEndpoint) -> WahaClient:
-    return WahaClient(endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout)
-
-
-async def read_session(endpoint: WahaEndpoint) -> WahaView:
+async def read_session(client: WahaClient) -> WahaView:
     """GET the session; its status and, once logged in, its own number and push name."""
     try:
-        async with _client(endpoint) as client:
-            info = await client.get_session(DEFAULT_SESSION)
+        info = await client.get_session(DEFAULT_SESSION)
     except WahaError as error:
         return WahaView(error=_describe(error))
     me = info.me
@@ -58,30 +88,32 @@ async def read_session(endpoint: WahaEndpoint) -> WahaView:
     )
 
 
-async def _act(endpoint: WahaEndpoint, action: Callable[[WahaClient], Awaitable[object]]) -> str | None:
+async def _act(client: WahaClient, action: Callable[[WahaClient], Awaitable[object]]) -> str | None:
     """Run one session action; the error text when WAHA refused or was unreachable, else None."""
     try:
-        async with _client(endpoint) as client:
-            await action(client)
+        await action(client)
     except WahaError as error:
         return _describe(error)
     return None
 
 
-async def start_session(endpoint: WahaEndpoint) -> str | None:
+async def start_session(client: WahaClient) -> str | None:
     """Start a STOPPED session."""
-    return await _act(endpoint, lambda client: client.start_session(DEFAULT_SESSION))
+    return await _act(client, lambda waha: waha.start_session(DEFAULT_SESSION))
 
 
-async def restart_session(endpoint: WahaEndpoint) -> str | None:
+async def restart_session(client: WahaClient) -> str | None:
     """Restart a FAILED session (stored credentials are kept, so a linked phone reconnects)."""
-    return await _act(endpoint, lambda client: client.restart_session(DEFAULT_SESSION))
+    return await _act(client, lambda waha: waha.restart_session(DEFAULT_SESSION))
 
 
 async def logout_session(endpoint: WahaEndpoint) -> str | None:
-    """Unlink the phone before the data is deleted; bounded by the endpoint's timeout as a whole."""
+    """Unlink the phone before the data is deleted; its own short-lived client, bounded as a whole."""
     try:
         async with asyncio.timeout(endpoint.timeout):
-            return await _act(endpoint, lambda client: client.logout_session(DEFAULT_SESSION))
+            async with WahaClient(
+                endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout
+            ) as client:
+                return await _act(client, lambda waha: waha.logout_session(DEFAULT_SESSION))
     except TimeoutError:
         return f"WAHA did not answer the logout within {endpoint.timeout:g} s"

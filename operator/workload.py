@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from conectafy import labels
-from conectafy.operator.drift import parse_quantity
 from conectafy.operator.identity import (
     APP_NAME,
     SessionRef,
@@ -20,6 +19,7 @@ from conectafy.operator.identity import (
     selector_for,
     webhook_url,
 )
+from conectafy.operator.quantity import parse_quantity
 from conectafy.session import Engine, WhatsAppSessionSpec
 from conectafy.settings import OperatorSettings
 from conectafy.waha.status import DEFAULT_SESSION

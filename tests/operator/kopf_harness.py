@@ -22,6 +22,7 @@ import kmock
 import yaml
 from kopf.testing import KopfRunner
 
+from conectafy.operator.guard import Guards
 from conectafy.operator.handlers import build_registry
 from conectafy.session import API_VERSION, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION
 from conectafy.settings import OperatorSettings
@@ -33,6 +34,7 @@ SERVICES = "v1/services"
 EVENTS = "v1/events"
 DEPLOYMENTS = "apps/v1/deployments"
 NAMESPACE = "tenant-a"
+APPLY_PATCH = "application/apply-patch+yaml"
 
 T = TypeVar("T")
 
@@ -40,7 +42,12 @@ T = TypeVar("T")
 class ApiServerEmulator(kmock.KubernetesEmulator):
     """kmock plus the bookkeeping kopf relies on: every write gets a new resourceVersion, creation
     a uid and generation 1, a spec change generation + 1 (kopf needs fresh versions to tell its own
-    patches from newer states; without them it re-runs handlers on stale bodies)."""
+    patches from newer states; without them it re-runs handlers on stale bodies).
+
+    kmock has no server-side apply; `_prepare_apply` emulates the part the operator depends on for a
+    single field manager: an apply creates a missing object, replaces the top-level fields it sends
+    (so a field left out disappears), and merges ownerReferences by uid (others' references survive).
+    Managed-field bookkeeping between several appliers is beyond it: the e2e suite checks that."""
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
@@ -49,9 +56,12 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         #: kmock re-filters its whole request log on every request (O(n²)); the benchmark, which makes
         #: thousands, sets this after setup and counts with `request_count` instead.
         self.forget_requests = False
+        self._applied_owners: dict[Any, set[str]] = {}
 
     async def _handle(self, request: Any) -> Any:
         self.request_count += 1
+        if request.action == kmock.action.UPDATE and _is_apply(request):
+            self._prepare_apply(request)
         if request.resource is not None and request.action in (kmock.action.CREATE, kmock.action.UPDATE):
             self._stamp(request)
         try:
@@ -59,6 +69,24 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         finally:
             if self.forget_requests and request in self._requests:
                 self._requests.remove(request)
+
+    def _prepare_apply(self, request: Any) -> None:
+        key = (request.resource, request.namespace, request.name)
+        meta = request.data.setdefault("metadata", {})
+        if key not in self._objects or self._objects[key].deleted:
+            self._objects[key] = {"metadata": {"name": request.name, "namespace": request.namespace}}
+            self._objects[key].patch({"metadata": {"uid": str(uuid.uuid4()), "generation": 0}})
+        obj = self._objects[key]
+        sent = [key for key in request.data if key not in ("apiVersion", "kind", "metadata", "status")]
+        obj.patch({field: None for field in sent})
+        ours = {ref["uid"] for ref in meta.get("ownerReferences") or []}
+        theirs = [
+            ref
+            for ref in obj.get("metadata", {}).get("ownerReferences") or []
+            if ref["uid"] not in ours and ref["uid"] not in self._applied_owners.get(key, set())
+        ]
+        self._applied_owners[key] = ours
+        meta["ownerReferences"] = [*theirs, *(meta.get("ownerReferences") or [])] or None
 
     def _stamp(self, request: Any) -> None:
         version = str(next(self.versions))
@@ -69,6 +97,8 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             return
         meta = request.data.setdefault("metadata", {})
         meta["resourceVersion"] = version
+        if request.action == kmock.action.CREATE and meta.get("generateName") and not meta.get("name"):
+            meta["name"] = f"{meta['generateName']}{uuid.uuid4().hex[:8]}"  # as the server does (Events)
         if request.action == kmock.action.CREATE:
             meta.setdefault("uid", str(uuid.uuid4()))
             meta.setdefault("generation", 1)
@@ -78,6 +108,11 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             except KeyError:
                 return  # kmock answers 404 itself
             meta["generation"] = int(current.get("generation") or 0) + 1
+
+
+def _is_apply(request: Any) -> bool:
+    content_type = next((v for k, v in request.headers.items() if k.lower() == "content-type"), "")
+    return APPLY_PATCH in content_type
 
 
 def declare_resources(server: kmock.KubernetesEmulator) -> None:
@@ -224,12 +259,12 @@ async def patch_session(server: kmock.KubernetesEmulator, name: str, patch: dict
 
 @contextlib.asynccontextmanager
 async def running_operator(
-    server: kmock.KubernetesEmulator, settings: OperatorSettings
+    server: kmock.KubernetesEmulator, settings: OperatorSettings, guards: Guards | None = None
 ) -> AsyncIterator[KopfRunner]:
     """The real operator entry (kopf CLI `run`) with our registry, cluster-wide, no peering."""
     runner = KopfRunner(
         ["run", "--standalone", "--all-namespaces"],
-        registry=build_registry(settings, standalone=True),
+        registry=build_registry(settings, standalone=True, guards=guards),
         timeout=30,
     )
     await asyncio.to_thread(runner.__enter__)

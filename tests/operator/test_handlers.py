@@ -15,6 +15,7 @@ import kmock
 import pytest
 
 from conectafy import labels
+from conectafy.operator.guard import Guards
 from conectafy.session import API_VERSION, KIND
 from conectafy.simulator.config import SimulatorConfig
 from conectafy.simulator.runner import RunningSimulator, run_simulator
@@ -33,7 +34,6 @@ from tests.operator.kopf_harness import (
     kube_request,
     live,
     patch_session,
-    requests_to,
     running_operator,
     session_body,
     write_kubeconfig,
@@ -108,18 +108,18 @@ async def test_existing_secret_keeps_its_key_and_gains_the_missing_ones(
     assert decoded["api-key"] == API_KEY
 
 
-async def test_second_reconcile_writes_nothing(kube: ApiServerEmulator, simulator: RunningSimulator) -> None:
-    async with running_operator(kube, fast_settings(simulator)):
+async def test_steady_state_ticks_make_no_kubernetes_request(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    guards = Guards()
+    async with running_operator(kube, fast_settings(simulator, status_poll_interval=3600), guards):
         await start_session(kube)
-        writes = [
-            len(requests_to(kube, resource, "POST", "PATCH", "PUT", "DELETE")) for resource in CHILD_RESOURCES
-        ]
-        reads = len(requests_to(kube, DEPLOYMENTS, "GET"))
-        await eventually(lambda: len(requests_to(kube, DEPLOYMENTS, "GET")) >= reads + 3)  # three timer ticks
-        after = [
-            len(requests_to(kube, resource, "POST", "PATCH", "PUT", "DELETE")) for resource in CHILD_RESOURCES
-        ]
-    assert after == writes
+        await eventually(lambda: phase_is(kube, "Pending"))
+        ticks = guards.get(UID).reconciles + 1  # let the last write's watch event settle first
+        await eventually(lambda: guards.get(UID).reconciles >= ticks)
+        requests, ticks = kube.request_count, guards.get(UID).reconciles
+        await eventually(lambda: guards.get(UID).reconciles >= ticks + 3)  # three timer ticks
+        assert kube.request_count == requests
 
 
 async def test_paused_session_scales_to_zero_and_is_stopped(
@@ -236,7 +236,8 @@ async def test_failed_session_waits_for_its_backoff(
 ) -> None:
     """FAILED before any login: one restart at once (back to a QR), the next waits base·2¹ = 1 h."""
     settings = fast_settings(simulator, failed_restart_backoff_base=1800.0, failed_restart_backoff_max=3600.0)
-    async with running_operator(kube, settings):
+    guards = Guards()
+    async with running_operator(kube, settings, guards):
         await start_session(kube)
         await mark_available(kube)
         await eventually(lambda: phase_is(kube, "ScanQR"))
@@ -244,8 +245,8 @@ async def test_failed_session_waits_for_its_backoff(
         await eventually(lambda: session_status(kube).get("failureCount") == 1 and phase_is(kube, "ScanQR"))
         await sim_control(simulator, "fail")  # FAILED again: restart #2 is 1 h away
         status = await eventually(lambda: phase_is(kube, "Failed"))
-        reads = len(requests_to(kube, DEPLOYMENTS, "GET"))
-        await eventually(lambda: len(requests_to(kube, DEPLOYMENTS, "GET")) >= reads + 3)
+        ticks = guards.get(UID).reconciles
+        await eventually(lambda: guards.get(UID).reconciles >= ticks + 3)
     assert status["failureCount"] == 1
     assert event_reasons(kube).count("Restarting") == 1
     assert simulator.sim.session.status is WahaStatus.FAILED

@@ -9,6 +9,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from conectafy.kube import decode_secret
 from conectafy.operator.manifests import (
     PRESETS,
     SECRET_KEYS,
@@ -18,7 +19,6 @@ from conectafy.operator.manifests import (
     build_secret,
     build_service,
     child_names,
-    decode_secret_data,
     generate_secret_data,
     image_for,
     labels_for,
@@ -165,7 +165,7 @@ def test_secret_holds_the_data_base64_encoded() -> None:
         "apiVersion": "v1", "kind": "Secret", "metadata": METADATA, "type": "Opaque",
     }
     encoded = {"api-key": "aw==", "webhook-hmac-key": "aMOp"}
-    assert (secret["data"], decode_secret_data(secret["data"])) == (encoded, data)
+    assert (secret["data"], decode_secret(secret)) == (encoded, data)
 
 
 def _sha(key: str) -> str:

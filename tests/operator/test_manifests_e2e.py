@@ -1,5 +1,6 @@
-"""The builders' objects on a real kube-apiserver: accepted as built, and what the server stores
-(defaults added, quantities normalised) is never mistaken for drift.
+"""The builders' objects on a real kube-apiserver, written the way the operator writes them (server-side
+apply as `conectafy-operator`): accepted as built, an unchanged apply changes nothing, a field we stop
+sending disappears, a hand edit is undone, other owners' references survive.
 
 Objects that would start pods are sent with dryRun=All (full admission and defaulting, nothing
 persisted) or paused (replicas 0), so this needs no kubelet and no WAHA image.
@@ -13,6 +14,9 @@ from typing import Any
 import kr8s.asyncio
 import pytest
 
+from conectafy.kube import KubeClient
+from conectafy.kube.children import FIELD_MANAGER, apply_child
+from conectafy.kube.client import DEPLOYMENTS
 from conectafy.operator.manifests import (
     SessionRef,
     build_deployment,
@@ -20,11 +24,12 @@ from conectafy.operator.manifests import (
     build_secret,
     build_service,
     generate_secret_data,
-    is_drifted,
 )
 from conectafy.session import API_VERSION, GROUP, PLURAL, VERSION, WhatsAppSessionSpec
 from conectafy.settings import OperatorSettings
 from tests.support.apiserver import MERGE_PATCH, apply_crd, call, temporary_namespace
+
+APPLY_PATCH = "application/apply-patch+yaml"
 
 pytestmark = pytest.mark.e2e
 
@@ -99,9 +104,17 @@ async def session_ref(
     )
 
 
+@pytest.fixture
+def client(api: kr8s.asyncio.Api) -> KubeClient:
+    async def same_api() -> kr8s.asyncio.Api:
+        return api
+
+    return KubeClient(same_api)
+
+
 @pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
 @pytest.mark.parametrize("kind", KINDS.values(), ids=KINDS.keys())
-async def test_server_accepts_the_object_and_its_stored_form_is_not_drift(
+async def test_server_accepts_the_applied_object(
     api: kr8s.asyncio.Api,
     namespace: str,
     kind: tuple[str, str, Callable[[SessionRef], dict[str, Any]]],
@@ -109,24 +122,63 @@ async def test_server_accepts_the_object_and_its_stored_form_is_not_drift(
 ) -> None:
     version, plural, build = kind
     desired = build(await session_ref(api, namespace, spec, restarted_at="2026-11-28T10:00:00Z"))
+    params = {"dryRun": "All", "fieldManager": FIELD_MANAGER, "force": "true"}
+    url = f"{plural}/{desired['metadata']['name']}"
     response = await call(
-        api, "POST", version, plural, namespace=namespace, body=desired, params={"dryRun": "All"}
+        api, "PATCH", version, url, namespace=namespace, body=desired, params=params, content_type=APPLY_PATCH
     )
     assert response.status_code in (200, 201), response.text
-    assert is_drifted(desired, response.json()) is False
 
 
-async def test_hand_edit_is_drift_and_one_merge_patch_heals_it(api: kr8s.asyncio.Api, namespace: str) -> None:
+def _pod_spec(deployment: dict[str, Any]) -> dict[str, Any]:
+    return dict(deployment["spec"]["template"]["spec"])
+
+
+async def test_unchanged_apply_changes_nothing(
+    api: kr8s.asyncio.Api, client: KubeClient, namespace: str
+) -> None:
     ref = await session_ref(api, namespace, {"paused": True})  # replicas 0: no pod is ever started
+    first = await apply_child(client, DEPLOYMENTS, build_deployment(ref, SETTINGS))
+    second = await apply_child(client, DEPLOYMENTS, build_deployment(ref, SETTINGS))
+    assert second["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+
+
+async def test_a_field_removed_from_the_spec_leaves_the_deployment(
+    api: kr8s.asyncio.Api, client: KubeClient, namespace: str
+) -> None:
+    pinned = {"paused": True, "scheduling": {"nodeSelector": {"kubernetes.io/hostname": "node-a"}}}
+    ref = await session_ref(api, namespace, pinned)
+    applied = await apply_child(client, DEPLOYMENTS, build_deployment(ref, SETTINGS))
+    unpinned = SessionRef(ref.name, namespace, ref.uid, 2, WhatsAppSessionSpec(paused=True))
+    after = await apply_child(client, DEPLOYMENTS, build_deployment(unpinned, SETTINGS))
+    assert (_pod_spec(applied).get("nodeSelector"), _pod_spec(after).get("nodeSelector")) == (
+        {"kubernetes.io/hostname": "node-a"},
+        None,
+    )
+
+
+async def test_apply_undoes_a_hand_edit_and_keeps_other_owners(
+    api: kr8s.asyncio.Api, client: KubeClient, namespace: str
+) -> None:
+    ref = await session_ref(api, namespace, {"paused": True})
     desired = build_deployment(ref, SETTINGS)
-    created = await call(api, "POST", "apps/v1", "deployments", namespace=namespace, body=desired)
-    assert created.status_code == 201, created.text
+    await apply_child(client, DEPLOYMENTS, desired)
+    other = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": "keeper",
+        "uid": "6a7c3d1e-0000-4000-8000-00000000beef",
+    }
+    by_hand = {
+        "metadata": {"ownerReferences": [*desired["metadata"]["ownerReferences"], other]},
+        "spec": {"template": {"spec": {"terminationGracePeriodSeconds": 5}}},
+    }
     url = f"deployments/{desired['metadata']['name']}"
-    by_hand = {"spec": {"replicas": 2, "template": {"spec": {"terminationGracePeriodSeconds": 5}}}}
     edited = await call(
         api, "PATCH", "apps/v1", url, namespace=namespace, content_type=MERGE_PATCH, body=by_hand
     )
-    healed = await call(
-        api, "PATCH", "apps/v1", url, namespace=namespace, body=desired, content_type=MERGE_PATCH
-    )
-    assert (is_drifted(desired, edited.json()), is_drifted(desired, healed.json())) == (True, False)
+    assert edited.status_code == 200, edited.text
+    healed = await apply_child(client, DEPLOYMENTS, desired)
+    owners = sorted(owner["name"] for owner in healed["metadata"]["ownerReferences"])
+    grace = _pod_spec(healed)["terminationGracePeriodSeconds"]
+    assert (owners, grace) == (["keeper", ref.name], SETTINGS.termination_grace_period_seconds)

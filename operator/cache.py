@@ -1,0 +1,164 @@
+"""Watch-fed views of the sessions and their children, so a reconcile reads nothing from the API server.
+
+kopf indexes (`session_*` below) keep, per (namespace, session name), the little the operator needs
+of each child: its name, resourceVersion, the Secret's data and whether the Deployment is available.
+`Ledger` remembers, per child, the digest of what we last applied and the resourceVersion the server
+answered; a child whose cached version and our intent both still match needs no write.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+
+from conectafy import labels
+from conectafy.kube.client import DEPLOYMENTS, PVCS, SECRETS, SERVICES, Resource, decode_secret
+from conectafy.operator.identity import MANAGED_BY
+
+#: Children carry these labels (identity.labels_for); kopf filters its watch events by them.
+CHILD_LABELS: dict[str, Any] = {labels.APP_MANAGED_BY: MANAGED_BY, labels.SESSION: kopf.PRESENT}
+#: Index name (the handler keyword kopf passes it as) → the child resource it follows.
+CHILD_INDEXES: dict[str, Resource] = {
+    "session_secrets": SECRETS,
+    "session_pvcs": PVCS,
+    "session_deployments": DEPLOYMENTS,
+    "session_services": SERVICES,
+}
+SessionKey = tuple[str, str]  # (namespace, session name)
+
+
+@dataclass(frozen=True)
+class ChildState:
+    """One child as the watch last delivered it (only what reconciling needs)."""
+
+    name: str
+    resource_version: str
+    secret_data: dict[str, str] = field(default_factory=dict)
+    available: bool = False
+
+
+@dataclass(frozen=True)
+class Children:
+    """A session's four children from the caches; None = not (yet) seen by the watch."""
+
+    secret: ChildState | None = None
+    pvc: ChildState | None = None
+    deployment: ChildState | None = None
+    service: ChildState | None = None
+
+
+def is_available(deployment: Mapping[str, Any] | None) -> bool:
+    """Available = at least one ready replica that the Deployment controller counts as available."""
+    if deployment is None:
+        return False
+    wanted = (deployment.get("spec") or {}).get("replicas", 1)
+    available = (deployment.get("status") or {}).get("availableReplicas") or 0
+    return bool(wanted) and available >= 1
+
+
+def child_state(body: Mapping[str, Any]) -> ChildState:
+    """A snapshot (kopf bodies are live views; an index must keep plain values)."""
+    meta = body.get("metadata") or {}
+    kind = body.get("kind")
+    return ChildState(
+        name=meta.get("name", ""),
+        resource_version=str(meta.get("resourceVersion") or ""),
+        secret_data=decode_secret(body) if kind == "Secret" else {},
+        available=is_available(body) if kind == "Deployment" else False,
+    )
+
+
+def session_key_of(body: Mapping[str, Any]) -> SessionKey:
+    meta = body.get("metadata") or {}
+    return meta.get("namespace", ""), (meta.get("labels") or {}).get(labels.SESSION, "")
+
+
+def index_child(body: kopf.Body, **_: Any) -> dict[SessionKey, ChildState]:
+    """The indexing function of every child kind: (namespace, session) → its state."""
+    return {session_key_of(body): child_state(body)}
+
+
+def index_session(body: kopf.Body, **_: Any) -> dict[SessionKey, dict[str, Any]]:
+    """(namespace, name) → a plain copy of the session, so a child's watch event can rebuild it."""
+    raw = copy.deepcopy(dict(body))
+    raw.get("metadata", {}).pop("managedFields", None)
+    meta = raw.get("metadata") or {}
+    return {(meta.get("namespace", ""), meta.get("name", "")): raw}
+
+
+def session_of(indexes: Mapping[str, Any], key: SessionKey) -> dict[str, Any] | None:
+    """The session a child belongs to, from the `sessions` index; None when it is not known."""
+    index = indexes.get("sessions")
+    if index is None or key not in index:
+        return None
+    return next(iter(index[key]), None)
+
+
+def _one(index: kopf.Index[SessionKey, ChildState] | None, key: SessionKey, name: str) -> ChildState | None:
+    if index is None or key not in index:
+        return None
+    return next((state for state in index[key] if state.name == name), None)
+
+
+def children_of(indexes: Mapping[str, Any], key: SessionKey, name: str) -> Children:
+    """The session's children from the handler's index keywords (kopf passes each index by name)."""
+    found = {attr: _one(indexes.get(index), key, name) for attr, index in _ATTR.items()}
+    return Children(**found)
+
+
+_ATTR = {
+    "secret": "session_secrets",
+    "pvc": "session_pvcs",
+    "deployment": "session_deployments",
+    "service": "session_services",
+}
+
+
+def digest(desired: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(desired, sort_keys=True).encode()).hexdigest()
+
+
+class Ledger:
+    """What the operator last applied to each child and the version the server answered.
+
+    In memory: after a restart every child is applied once (resume), then only on change."""
+
+    def __init__(self) -> None:
+        self._applied: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    @staticmethod
+    def _key(resource: Resource, namespace: str, name: str) -> tuple[str, str, str]:
+        return resource.plural, namespace, name
+
+    def is_current(self, resource: Resource, desired: Mapping[str, Any], cached: ChildState | None) -> bool:
+        """True when the cached child is the one we last applied, and we would apply the same again."""
+        if cached is None:
+            return False
+        meta = desired["metadata"]
+        entry = self._applied.get(self._key(resource, meta["namespace"], meta["name"]))
+        return entry == (digest(desired), cached.resource_version)
+
+    def needs_heal(self, resource: Resource, body: Mapping[str, Any], *, deleted: bool) -> bool:
+        """Whether a child's watch event shows someone else's change: a deletion, or a version that
+        is not our own last write. Children this process never applied are left to resume/timer."""
+        meta = body.get("metadata") or {}
+        entry = self._applied.get(self._key(resource, meta.get("namespace", ""), meta.get("name", "")))
+        if entry is None:
+            return False
+        return deleted or entry[1] != str(meta.get("resourceVersion") or "")
+
+    def record(self, resource: Resource, desired: Mapping[str, Any], live: Mapping[str, Any]) -> None:
+        meta = desired["metadata"]
+        version = str((live.get("metadata") or {}).get("resourceVersion") or "")
+        self._applied[self._key(resource, meta["namespace"], meta["name"])] = (digest(desired), version)
+
+    def forget(self, namespace: str, child_name: str) -> None:
+        """The session is gone: drop its children's entries (all children share one name)."""
+        for key in [key for key in self._applied if key[1:] == (namespace, child_name)]:
+            del self._applied[key]
