@@ -10,11 +10,26 @@ import kmock
 
 from conectafy.settings import OperatorSettings
 from conectafy.simulator.runner import RunningSimulator
-from tests.operator.kopf_harness import EVENTS, NAMESPACE, SESSIONS, kube_request, live
+from tests.operator.kopf_harness import (
+    DEPLOYMENTS,
+    EVENTS,
+    NAMESPACE,
+    PVCS,
+    SECRETS,
+    SERVICES,
+    SESSIONS,
+    apply_session,
+    eventually,
+    kube_request,
+    live,
+    session_body,
+)
 
 API_KEY = "test-api-key-0123456789"
 NAME = "alice"
 CHILD = f"waha-{NAME}"
+UID = "0d6b1c2e-0000-4000-8000-000000000001"
+CHILD_RESOURCES = (SECRETS, PVCS, DEPLOYMENTS, SERVICES)
 
 
 def fast_settings(simulator: RunningSimulator, **overrides: Any) -> OperatorSettings:
@@ -83,3 +98,10 @@ def event_reasons(server: kmock.KubernetesEmulator) -> list[str]:
 
 def _event_keys(server: kmock.KubernetesEmulator) -> list[Any]:
     return [key for key in server.objects if key[0].plural == "events"]
+
+
+async def start_session(server: kmock.KubernetesEmulator, spec: dict[str, Any] | None = None) -> None:
+    """A user's own key in the Secret, then the session; returns once all four children exist."""
+    await seed_api_key(server)
+    await apply_session(server, session_body(NAME, UID, spec))
+    await eventually(lambda: all(live(server, resource, CHILD) for resource in CHILD_RESOURCES))

@@ -7,18 +7,13 @@ status the way the Deployment controller would after a kubelet reported the pod 
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
-import kmock
 import pytest
 
 from conectafy import labels
 from conectafy.operator.guard import Guards
 from conectafy.session import API_VERSION, KIND
-from conectafy.simulator.config import SimulatorConfig
-from conectafy.simulator.runner import RunningSimulator, run_simulator
+from conectafy.simulator.runner import RunningSimulator
 from conectafy.waha.status import WahaStatus
 from tests.operator.kopf_harness import (
     DEPLOYMENTS,
@@ -28,53 +23,28 @@ from tests.operator.kopf_harness import (
     SERVICES,
     SESSIONS,
     ApiServerEmulator,
-    apply_session,
-    declare_resources,
     eventually,
     kube_request,
     live,
     patch_session,
     running_operator,
-    session_body,
-    write_kubeconfig,
 )
 from tests.operator.steps import (
     API_KEY,
     CHILD,
+    CHILD_RESOURCES,
     NAME,
+    UID,
     event_reasons,
     fast_settings,
     mark_available,
     phase_is,
-    seed_api_key,
     session_status,
     sim_control,
+    start_session,
 )
 
 pytestmark = pytest.mark.kmock(cls=ApiServerEmulator)
-
-UID = "0d6b1c2e-0000-4000-8000-000000000001"
-CHILD_RESOURCES = (SECRETS, PVCS, DEPLOYMENTS, SERVICES)
-
-
-@pytest.fixture
-def kube(kmock: ApiServerEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ApiServerEmulator:
-    declare_resources(kmock)
-    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", str(kmock.url))))
-    return kmock
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[RunningSimulator]:
-    config = SimulatorConfig(api_key=API_KEY, startup_seconds=0.05, status_guard_wait_seconds=0.1)
-    async with run_simulator(config) as running:
-        yield running
-
-
-async def start_session(server: kmock.KubernetesEmulator, spec: dict[str, Any] | None = None) -> None:
-    await seed_api_key(server)
-    await apply_session(server, session_body(NAME, UID, spec))
-    await eventually(lambda: all(live(server, resource, CHILD) for resource in CHILD_RESOURCES))
 
 
 async def test_create_makes_four_children_owned_by_the_session(
