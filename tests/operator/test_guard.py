@@ -8,6 +8,7 @@ import pytest
 
 from conectafy.operator.guard import Guards
 
+
 async def _reconcile(guards: Guards, uid: str) -> None:
     async with guards.get(uid).lock:
         await asyncio.sleep(10)  # a reconcile that takes 10 s (of fake loop time)
