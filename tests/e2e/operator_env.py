@@ -118,14 +118,14 @@ async def simulator_fixture() -> AsyncIterator[RunningSimulator]:
         yield running
 
 
-@pytest.fixture(name="operator")
-async def operator_fixture(
-    namespace: str, simulator: RunningSimulator, monkeypatch: pytest.MonkeyPatch
+@contextlib.asynccontextmanager
+async def run_operator(
+    namespace: str, simulator: RunningSimulator, monkeypatch: pytest.MonkeyPatch, drift_check_interval: float
 ) -> AsyncIterator[None]:
     """`conectafy operator --namespace NS --standalone`, in-process; settings from the environment."""
     for key, value in {
         "WAHA_URL_TEMPLATE": simulator.url,
-        "DRIFT_CHECK_INTERVAL": "1",
+        "DRIFT_CHECK_INTERVAL": str(drift_check_interval),
         "STATUS_POLL_INTERVAL": "1",
         "FAILED_RESTART_BACKOFF_BASE": "1",
     }.items():
@@ -133,8 +133,28 @@ async def operator_fixture(
     registry = build_registry(OperatorSettings(), standalone=True)
     runner = KopfRunner(["run", "--standalone", "--namespace", namespace], registry=registry, timeout=60)
     await asyncio.to_thread(runner.__enter__)
-    yield
-    await asyncio.to_thread(runner.__exit__, None, None, None)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(runner.__exit__, None, None, None)
+
+
+@pytest.fixture(name="operator")
+async def operator_fixture(
+    namespace: str, simulator: RunningSimulator, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[None]:
+    """The operator with a 1 s timer."""
+    async with run_operator(namespace, simulator, monkeypatch, drift_check_interval=1):
+        yield
+
+
+@pytest.fixture(name="operator_without_timer")
+async def operator_without_timer_fixture(
+    namespace: str, simulator: RunningSimulator, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[None]:
+    """The operator with its timer an hour away: whatever it heals, it heals from watch events."""
+    async with run_operator(namespace, simulator, monkeypatch, drift_check_interval=3600):
+        yield
 
 
 async def apply_example(api: kr8s.asyncio.Api, namespace: str, node: str, **spec: Any) -> dict[str, Any]:

@@ -11,19 +11,24 @@ the fake node so that a real scheduler (kind) never places it on a real node.
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import kr8s
 import kr8s.asyncio
 import pytest
 
 from conectafy import labels
 from conectafy.simulator.runner import RunningSimulator
-from tests.e2e.fake_kubelet import call, force_delete_pods
+from tests.e2e.fake_kubelet import TOLERATION, call, force_delete_pods
 from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     API_KEY,
+    CHILD,
     CHILDREN,
     MERGE,
     NAME,
     SESSIONS,
+    UNPROVISIONED,
     api_fixture,
     apply_example,
     child_path,
@@ -32,6 +37,7 @@ from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     namespace_fixture,
     node_fixture,
     operator_fixture,
+    operator_without_timer_fixture,
     phase,
     poll,
     running,
@@ -210,3 +216,73 @@ async def test_kubectl_get_wa_columns(api: kr8s.asyncio.Api, namespace: str, nod
     ]
     cells = table["rows"][0]["cells"]
     assert (cells[0], cells[1], cells[3], cells[4]) == (NAME, "Pending", "GOWS", "False")
+
+
+@pytest.mark.usefixtures("operator_without_timer")
+async def test_a_deleted_child_is_healed_from_its_watch_event(
+    api: kr8s.asyncio.Api, namespace: str, node: str
+) -> None:
+    await apply_example(api, namespace, node)
+    found = await poll(lambda: children(api, namespace))
+    await call(api, "DELETE", child_path(namespace, "services"))
+
+    async def restored() -> bool:
+        service = await get(api, child_path(namespace, "services"))
+        return bool(service and service["metadata"]["uid"] != found["services"]["metadata"]["uid"])
+
+    await poll(restored, within=30.0)
+
+
+@pytest.mark.usefixtures("operator")
+async def test_removing_the_node_selector_unpins_the_pod(
+    api: kr8s.asyncio.Api, namespace: str, node: str
+) -> None:
+    """Paused, so no pod of an unpinned template is ever scheduled on a real node."""
+    await apply_example(api, namespace, node, paused=True)
+    await poll(lambda: children(api, namespace))
+    unpinned = {"spec": {"scheduling": {"nodeSelector": None, "tolerations": [TOLERATION]}}}
+    await call(api, "PATCH", session_path(namespace), unpinned, headers=MERGE)
+
+    async def unpinned_template() -> bool:
+        deployment = await get(api, child_path(namespace, "deployments")) or {}
+        pod = deployment.get("spec", {}).get("template", {}).get("spec", {})
+        return bool(pod and "nodeSelector" not in pod and pod.get("tolerations"))
+
+    await poll(unpinned_template, within=30.0)
+
+
+@pytest.mark.usefixtures("operator")
+async def test_a_rejected_pvc_is_an_invalid_spec_condition_not_a_loop(
+    api: kr8s.asyncio.Api, namespace: str, node: str
+) -> None:
+    """A claim left behind (retained) by an older session with another StorageClass: the class of a
+    claim is immutable, so the API server answers 422 to our apply."""
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": CHILD, "namespace": namespace},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": f"{UNPROVISIONED}-older",
+            "resources": {"requests": {"storage": "1Gi"}},
+        },
+    }
+    await call(api, "POST", f"v1/namespaces/{namespace}/persistentvolumeclaims", claim)
+    await apply_example(api, namespace, node)
+
+    async def invalid() -> dict[str, Any] | None:
+        status = (await get(api, session_path(namespace)) or {}).get("status") or {}
+        ready = next((c for c in status.get("conditions") or [] if c["type"] == "Ready"), {})
+        return ready if ready.get("reason") == "InvalidSpec" else None
+
+    async def warned() -> list[str] | None:
+        selector = {"fieldSelector": f"involvedObject.name={NAME}"}
+        events = await call(api, "GET", f"v1/namespaces/{namespace}/events", params=selector)
+        return [e["type"] for e in events["items"] if e["reason"] == "InvalidSpec"] or None
+
+    ready = await poll(invalid)
+    await asyncio.sleep(3)  # three timer ticks: a loop would post more Events and touch the claim again
+    assert (ready["status"], await poll(warned)) == ("False", ["Warning"])
+    claim_now = await get(api, child_path(namespace, "persistentvolumeclaims")) or {}
+    assert claim_now["spec"]["storageClassName"] == f"{UNPROVISIONED}-older"
+    assert await get(api, child_path(namespace, "deployments")) is None  # nothing after the claim
