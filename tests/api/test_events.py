@@ -88,8 +88,8 @@ async def _stream(
 
 
 async def _event_rows(pool: asyncpg.Pool) -> list[tuple[str, str, Any]]:
-    rows = await pool.fetch("SELECT id, type, data FROM events ORDER BY id")
-    return [(str(r["id"]), r["type"], r["data"]) for r in rows]
+    rows = await pool.fetch("SELECT position, type, data FROM events ORDER BY position")
+    return [(str(r["position"]), r["type"], r["data"]) for r in rows]
 
 
 def _sse(rows: list[tuple[str, str, Any]]) -> list[SseEvent]:
@@ -207,12 +207,20 @@ async def test_a_lost_listen_connection_ends_the_stream_and_resume_misses_nothin
         assert await next_event(lines) == _sse(await _event_rows(db_pool))[0]
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "1" * 25])
-async def test_malformed_last_event_id_is_400(http: httpx.AsyncClient, value: str) -> None:
+@pytest.mark.parametrize("value", ["abc", "-1", "1" * 25, "²", "9223372036854775808", "1.5"])
+async def test_malformed_last_event_id_is_422_naming_the_header(http: httpx.AsyncClient, value: str) -> None:
     _, headers = await _register(http)
-    answer = await http.get("/api/events", headers={**headers, "Last-Event-ID": value})
-    assert answer.status_code in (400, 422)
-    assert answer.json()["error"] in ("bad_request", "validation_error")
+    answer = await http.get("/api/events", headers={**headers, "Last-Event-ID": value.encode()})
+    assert (answer.status_code, answer.json()["error"]) == (422, "validation_error")
+    assert [e["loc"] for e in answer.json()["detail"]] == [["header", "last-event-id"]]
+
+
+@pytest.mark.parametrize("value", ["%C2%B2", "99999999999999999999", "1e400"])
+async def test_malformed_last_event_id_query_is_422_naming_it(http: httpx.AsyncClient, value: str) -> None:
+    _, headers = await _register(http)
+    answer = await http.get(f"/api/events?last_event_id={value}", headers=headers)
+    assert (answer.status_code, answer.json()["error"]) == (422, "validation_error")
+    assert [e["loc"] for e in answer.json()["detail"]] == [["query", "last_event_id"]]
 
 
 async def test_events_need_a_login(http: httpx.AsyncClient) -> None:
@@ -226,7 +234,7 @@ async def test_a_stream_that_falls_too_far_behind_is_ended_not_silently_thinned(
     at = datetime.now(UTC)
     with hub.subscribe(user_id) as subscription:
         accepted = [
-            subscription.offer(StoredEvent(id=n, user_id=user_id, type="ack", data={}, created_at=at))
+            subscription.offer(StoredEvent(id=n, position=n, user_id=user_id, type="ack", data={}, created_at=at))
             for n in range(QUEUE_SIZE + 1)
         ]
         received = [event.id async for event in subscription]
