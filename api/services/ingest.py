@@ -115,7 +115,8 @@ async def _dead_letter(
     pool: asyncpg.Pool, session_name: str, event: WebhookEvent, raw: bytes, error: Exception
 ) -> IngestResult:
     """Keep a delivery PostgreSQL refused (its transaction is rolled back); answered once this commits."""
-    reason = f"{type(error).__name__}: {error}"
+    first_line = next(iter(str(error).splitlines()), "")  # DETAIL would repeat the row: content, not a log
+    reason = f"{type(error).__name__}: {first_line}"
     await dead_letters_store.insert_dead_letter(
         pool, session_name=session_name, envelope_id=event.id, event=event.event, reason=reason, body=raw
     )
