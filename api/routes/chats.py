@@ -20,10 +20,12 @@ from conectafy.api.schemas.chats import (
     ReadReceipt,
     TextMessageCreate,
 )
+from conectafy.api.schemas.validation import StorableText, field_error
 from conectafy.api.services import chats as chats_service
 from conectafy.api.store import contacts as contacts_store
 from conectafy.api.store import messages as messages_store
 from conectafy.api.store.sessions import SessionRow, get_session
+from conectafy.text import check_storable
 from conectafy.waha.errors import WahaError, WahaNotSupported, WahaStatusConflict, WahaUnavailable
 from conectafy.waha.models import CHAT_ID, MediaFile
 
@@ -31,6 +33,8 @@ router = APIRouter(prefix="/api/sessions/{session_id}", tags=["chats"])
 
 ChatId = Annotated[str, Path(pattern=CHAT_ID.pattern, max_length=128, description="e.g. 15550002222@c.us")]
 Limit = Annotated[int, Query(ge=1, le=200)]
+#: A file name as most file systems allow it.
+MAX_FILENAME_LENGTH = 255
 
 
 async def get_owned_session(session_id: UUID, user: CurrentUser, pool: DbDep) -> SessionRow:
@@ -43,15 +47,15 @@ async def get_owned_session(session_id: UUID, user: CurrentUser, pool: DbDep) ->
 OwnedSession = Annotated[SessionRow, Depends(get_owned_session)]
 
 
-def _bad_cursor(error: chats_service.InvalidCursor) -> HTTPException:
-    return HTTPException(status.HTTP_400_BAD_REQUEST, str(error))
+def _bad_cursor(name: str, error: chats_service.InvalidCursor) -> HTTPException:
+    return field_error(["query", name], f"{error}: pass a next_cursor this API returned")
 
 
 @router.get("/contacts", response_model=ContactPage)
 async def list_contacts(
     session: OwnedSession,
     pool: DbDep,
-    search: Annotated[str | None, Query(max_length=100)] = None,
+    search: Annotated[StorableText | None, Query(max_length=100)] = None,
     unread_first: bool = False,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -60,7 +64,7 @@ async def list_contacts(
     try:
         after = chats_service.decode_contact_cursor(cursor) if cursor else None
     except chats_service.InvalidCursor as error:
-        raise _bad_cursor(error) from error
+        raise _bad_cursor("cursor", error) from error
     rows = await contacts_store.list_contacts(
         pool,
         session_id=session.id,
@@ -86,7 +90,7 @@ async def list_messages(
     try:
         after = chats_service.decode_message_cursor(before) if before else None
     except chats_service.InvalidCursor as error:
-        raise _bad_cursor(error) from error
+        raise _bad_cursor("before", error) from error
     rows = await messages_store.list_messages(
         pool, session_id=session.id, chat_id=chat_id, limit=limit + 1, before=after
     )
@@ -130,6 +134,17 @@ async def send_text(
         raise _waha_http_error(error) from error
 
 
+def _upload_filename(file: UploadFile) -> str | None:
+    """The upload's file name is stored with the message: refused (422) when it could not be."""
+    name = file.filename or None
+    if name is not None and len(name) > MAX_FILENAME_LENGTH:
+        raise field_error(["body", "file"], f"file name longer than {MAX_FILENAME_LENGTH} characters")
+    try:
+        return None if name is None else check_storable(name)
+    except ValueError as error:
+        raise field_error(["body", "file"], f"file name {error}") from error
+
+
 @router.post("/chats/{chat_id}/media", response_model=MessagePublic, status_code=status.HTTP_201_CREATED)
 async def send_media(
     session: OwnedSession,
@@ -137,15 +152,16 @@ async def send_media(
     pool: DbDep,
     directory: SessionDirectoryDep,
     file: Annotated[UploadFile, File(description="image/*, audio/* (voice note), video/* or a document")],
-    caption: Annotated[str | None, Form(max_length=4096)] = None,
+    caption: Annotated[StorableText | None, Form(max_length=4096)] = None,
 ) -> MessagePublic:
     """Multipart upload; the bytes go to WAHA inline (base64), WAHA sends them to the contact."""
+    filename = _upload_filename(file)
     content = await file.read()
     if not content:
         raise HTTPException(422, "the uploaded file is empty")
     mimetype = file.content_type or "application/octet-stream"
     try:
-        media = MediaFile.from_bytes(content, mimetype, file.filename or None)
+        media = MediaFile.from_bytes(content, mimetype, filename)
     except ValueError as error:
         raise HTTPException(422, f"unusable file: {error}") from error
     try:

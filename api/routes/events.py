@@ -1,8 +1,9 @@
 """`GET /api/events`: the caller's live events as Server-Sent Events (message, ack, reaction, session, qr).
 
-Each event carries its `events.id` as the SSE id, so a browser's EventSource reconnects with
-`Last-Event-ID` and gets everything it missed from the `events` table before the live tail. The first
-frame is `ready` (no id): from then on the stream is subscribed and nothing new can be missed.
+Each event carries its commit-ordered `events.position` as the SSE id, so a browser's EventSource
+reconnects with `Last-Event-ID` and gets everything it missed from the `events` table before the live
+tail, whatever order concurrent transactions committed in. The first frame is `ready` (no id): from then
+on the stream is subscribed and nothing new can be missed.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from conectafy.api import metrics
 from conectafy.api.deps import CurrentUser, DbDep, SettingsDep
-from conectafy.api.services.events import EventHub
+from conectafy.api.schemas.validation import EventPosition
+from conectafy.api.services.events import EventHub, public_data
 from conectafy.api.store import events as events_store
 
 router = APIRouter(tags=["events"])
@@ -37,29 +39,23 @@ def get_event_hub(request: Request) -> EventHub:
 EventHubDep = Annotated[EventHub, Depends(get_event_hub)]
 
 
-def _resume_point(value: str | None) -> int | None:
-    if value is None or value == "":
-        return None
-    if not value.isdigit() or len(value) > 19:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Last-Event-ID must be an event id (digits)")
-    return int(value)
-
-
 def _frame(event: events_store.StoredEvent) -> ServerSentEvent:
     metrics.LIVE_EVENTS_SENT.labels(event.type).inc()
-    data = json.dumps(event.data, separators=(",", ":"))
-    return ServerSentEvent(data=data, event=event.type, id=str(event.id))
+    data = json.dumps(public_data(event), separators=(",", ":"))
+    return ServerSentEvent(data=data, event=event.type, id=str(event.position))
 
 
 async def _replay(pool: asyncpg.Pool, user_id: UUID, after: int) -> AsyncIterator[events_store.StoredEvent]:
     while True:
         async with pool.acquire() as conn:
-            page = await events_store.events_after(conn, user_id=user_id, after_id=after, limit=REPLAY_PAGE)
+            page = await events_store.events_after(
+                conn, user_id=user_id, after_position=after, limit=REPLAY_PAGE
+            )
         for event in page:
             yield event
         if len(page) < REPLAY_PAGE:
             return
-        after = page[-1].id
+        after = page[-1].position
 
 
 async def _stream(
@@ -71,14 +67,14 @@ async def _stream(
         try:
             ready = {"resumed_after": after}
             yield ServerSentEvent(data=json.dumps(ready), event="ready", retry=RECONNECT_MS)
-            replayed: set[int] = set()
+            last = after
             if after is not None:
                 async for event in _replay(pool, user_id, after):
-                    replayed.add(event.id)
+                    last = event.position
                     yield _frame(event)
             async for event in subscription:
-                if event.id in replayed or (after is not None and event.id <= after):
-                    continue
+                if last is not None and event.position <= last:
+                    continue  # replayed already (positions grow in commit order)
                 yield _frame(event)
         finally:
             metrics.SSE_CLIENTS.dec()
@@ -90,10 +86,10 @@ async def stream_events(
     pool: DbDep,
     hub: EventHubDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header(max_length=32)] = None,
-    resume_after: Annotated[str | None, Query(alias="last_event_id", max_length=32)] = None,
+    last_event_id: Annotated[EventPosition, Header()] = None,
+    resume_after: Annotated[EventPosition, Query(alias="last_event_id")] = None,
 ) -> EventSourceResponse:
     """The caller's events only. `last_event_id` as a query parameter serves clients that cannot set
     headers on their first connection; the header (sent by EventSource on reconnects) wins."""
-    after = _resume_point(last_event_id or resume_after)
+    after = last_event_id if last_event_id is not None else resume_after
     return EventSourceResponse(_stream(hub, pool, user.id, after), ping=settings.sse_ping_seconds)

@@ -33,7 +33,8 @@ _SESSION_NAME = re.compile(NAME_PATTERN)
 
 class WebhookAck(BaseModel):
     """`stored`: rows/events written; `duplicate`: a redelivery, nothing to do; `ignored`: accepted
-    and deliberately not stored (presence, unknown events, protocol noise)."""
+    and deliberately not stored (presence, unknown events, protocol noise); `dead_lettered`: PostgreSQL
+    refused its rows, so the delivery was kept as received in `webhook_dead_letters`."""
 
     outcome: Outcome
     event: str
@@ -83,7 +84,9 @@ async def receive_waha_webhook(
         metrics.WEBHOOK_REJECTED_SIGNATURES.inc()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
     event = _parse(raw)
-    result = await ingest_delivery(pool, session_name=session, event=event, nudger=directory, writer=writer)
+    result = await ingest_delivery(
+        pool, session_name=session, event=event, nudger=directory, writer=writer, raw=raw
+    )
     if result.outcome == "unknown_session":
         raise _unknown_session(event.event)
     metrics.WEBHOOK_DELIVERIES.labels(event.event, result.outcome).inc()

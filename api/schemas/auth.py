@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from conectafy.text import StorableText
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
@@ -15,20 +17,20 @@ class _Strict(BaseModel):
 class UserCreate(_Strict):
     email: EmailStr = Field(max_length=320)
     #: The minimum length is checked against settings by the route (it is configurable).
-    password: str = Field(min_length=1, max_length=1024)
+    password: StorableText = Field(min_length=1, max_length=1024)
 
 
 class LoginRequest(_Strict):
     email: EmailStr = Field(max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
+    password: StorableText = Field(min_length=1, max_length=1024)
 
 
 class RefreshRequest(_Strict):
-    refresh_token: str = Field(min_length=1, max_length=4096)
+    refresh_token: StorableText = Field(min_length=1, max_length=4096)
 
 
 class LogoutRequest(_Strict):
-    refresh_token: str | None = Field(default=None, min_length=1, max_length=4096)
+    refresh_token: StorableText | None = Field(default=None, min_length=1, max_length=4096)
 
 
 class UserPublic(BaseModel):

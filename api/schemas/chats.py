@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from conectafy.text import StorableText
+
 MessageType = Literal["text", "image", "audio", "video", "document"]
 #: WhatsApp's own limit for one text message is 65,536 characters.
 MAX_TEXT_LENGTH = 65536
@@ -40,8 +42,13 @@ class MessagePublic(BaseModel):
     def _same_origin_media_url(self) -> Self:
         """The row keeps WAHA's URL (the media route and the S3 copier need it); callers see the route."""
         if self.media_url is not None:
-            self.media_url = f"/api/sessions/{self.session_id}/messages/{self.id}/media"
+            self.media_url = media_route(self.session_id, self.id)
         return self
+
+
+def media_route(session_id: UUID | str, message_row_id: int) -> str:
+    """The API's own URL of a message's media file (the one source of it, for REST and live events)."""
+    return f"/api/sessions/{session_id}/messages/{message_row_id}/media"
 
 
 class MessagePage(BaseModel):
@@ -75,9 +82,9 @@ class ContactPage(BaseModel):
 class TextMessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    text: StorableText = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
     #: The serialized id of the message this one answers (`false_<chat>_<id>`).
-    reply_to: str | None = Field(default=None, max_length=256)
+    reply_to: StorableText | None = Field(default=None, max_length=256)
 
 
 class ReadReceipt(BaseModel):

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from conectafy.session import NAME_PATTERN, Engine
+from conectafy.text import StorableText
 
 #: The resource name is `<name>-<5 random chars>` and must stay within NAME_PATTERN's 52 characters.
 MAX_NAME_LENGTH = 46
@@ -25,7 +26,7 @@ class SessionCreate(BaseModel):
         examples=["support"],
     )
     engine: Engine = Field(default=Engine.GOWS, description="WAHA engine: GOWS (default), NOWEB or WEBJS.")
-    display_name: str | None = Field(
+    display_name: StorableText | None = Field(
         default=None,
         min_length=1,
         max_length=120,

@@ -11,11 +11,13 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 import asyncpg
+from pydantic import Strict, TypeAdapter, ValidationError
 
 from conectafy.api.schemas.chats import MessagePublic
+from conectafy.api.schemas.validation import CursorTime, RowId
 from conectafy.api.services import waha_events as wire
 from conectafy.api.store import contacts as contacts_store
 from conectafy.api.store import events as events_store
@@ -32,6 +34,9 @@ class WahaDirectory(Protocol):
     """The part of the session directory sending needs (A3's `SessionDirectory.waha_client`)."""
 
     async def waha_client(self, session_name: str) -> WahaClient: ...
+
+
+_T = TypeVar("_T")
 
 
 class InvalidCursor(ValueError):
@@ -52,16 +57,28 @@ def _decode(cursor: str, size: int) -> list[Any]:
     return values
 
 
+#: What a cursor's values must be before they reach a query (an id past bigint or a float like 1e400
+#: is a malformed cursor, not a driver error).
+_MESSAGE_CURSOR: TypeAdapter[tuple[datetime, int]] = TypeAdapter(tuple[CursorTime, RowId])
+_CONTACT_CURSOR: TypeAdapter[tuple[datetime, int, bool]] = TypeAdapter(
+    tuple[CursorTime, RowId, Annotated[bool, Strict()]]
+)
+
+
+def _checked(adapter: TypeAdapter[_T], values: list[Any]) -> _T:
+    try:
+        return adapter.validate_python(values)
+    except ValidationError as error:
+        raise InvalidCursor("malformed cursor") from error
+
+
 def encode_message_cursor(message: MessagePublic) -> str:
     return _encode([message.timestamp.isoformat(), message.id])
 
 
 def decode_message_cursor(cursor: str) -> messages_store.MessageCursor:
-    at, ident = _decode(cursor, 2)
-    try:
-        return messages_store.MessageCursor(timestamp=datetime.fromisoformat(at), id=int(ident))
-    except (TypeError, ValueError) as error:
-        raise InvalidCursor("malformed cursor") from error
+    at, ident = _checked(_MESSAGE_CURSOR, _decode(cursor, 2))
+    return messages_store.MessageCursor(timestamp=at, id=ident)
 
 
 def encode_contact_cursor(row: dict[str, Any]) -> str:
@@ -69,13 +86,8 @@ def encode_contact_cursor(row: dict[str, Any]) -> str:
 
 
 def decode_contact_cursor(cursor: str) -> contacts_store.ContactCursor:
-    at, ident, section = _decode(cursor, 3)
-    try:
-        return contacts_store.ContactCursor(
-            last_message_at=datetime.fromisoformat(at), id=int(ident), unread_section=bool(section)
-        )
-    except (TypeError, ValueError) as error:
-        raise InvalidCursor("malformed cursor") from error
+    at, ident, section = _checked(_CONTACT_CURSOR, _decode(cursor, 3))
+    return contacts_store.ContactCursor(last_message_at=at, id=ident, unread_section=section)
 
 
 def _sent_row(

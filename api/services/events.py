@@ -18,6 +18,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from conectafy.api.schemas.chats import media_route
 from conectafy.api.store import events as events_store
 
 log = structlog.get_logger(__name__)
@@ -28,7 +29,7 @@ _END = None
 
 
 class Subscription:
-    """One open stream of one user: an async iterator of their events, in id order."""
+    """One open stream of one user: an async iterator of their events, in commit (position) order."""
 
     def __init__(self, hub: EventHub, user_id: UUID) -> None:
         self.hub = hub
@@ -131,7 +132,7 @@ class EventHub:
             await asyncio.sleep(self.reconnect_delay)
 
     async def _dispatch(self) -> None:
-        """Fetch announced events in batches and hand each to its user's streams, in id order."""
+        """Fetch announced events in batches and hand each to its user's streams, in position order."""
         while True:
             batch = [await self._pending.get()]
             while not self._pending.empty():
@@ -147,6 +148,16 @@ class EventHub:
                 for subscription in list(self.subscriptions.get(event.user_id, ())):
                     if not subscription.offer(event):
                         self._forget(subscription)
+
+
+def public_data(event: events_store.StoredEvent) -> dict[str, Any]:
+    """The event as browsers get it: a message's media URL is the API's media route, as in REST answers
+    (an ingested message's event is built in SQL from the row, which keeps WAHA's URL)."""
+    message = event.data.get("message") if event.type == "message" else None
+    if not isinstance(message, dict) or message.get("media_url") is None:
+        return event.data
+    public = {**message, "media_url": media_route(message["session_id"], message["id"])}
+    return {**event.data, "message": public}
 
 
 @contextlib.asynccontextmanager

@@ -6,7 +6,13 @@ retry of a delivery that did commit is a no-op. The delivery is validated (`pars
 transaction opens.
 
 A message (the hot path, issue 4) is ONE statement (`store.deliveries`), run through the app's
-`GroupCommit` when there is one (many deliveries per commit), else alone in its own transaction.
+`GroupCommit` when there is one (many deliveries per commit), else alone in its own transaction. A text
+stored sanitised (issue 11) takes its own transaction, to record its original length with the row.
+
+A delivery PostgreSQL refuses for what it holds (a data error, a constraint, a value too large to index)
+would be refused again on every retry: it is dead-lettered instead (`store.dead_letters`, outcome
+`dead_lettered`), and WAHA gets its 2xx once that row is committed. Other database errors (connection
+lost, shutdown) propagate: WAHA's retry stores the delivery later.
 """
 
 from __future__ import annotations
@@ -16,15 +22,19 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import asyncpg
+import asyncpg.exceptions._base
 
 from conectafy.api import metrics
 from conectafy.api.services import waha_events as wire
 from conectafy.api.services.group_commit import GroupCommit
+from conectafy.api.store import dead_letters as dead_letters_store
 from conectafy.api.store import deliveries as deliveries_store
 from conectafy.api.store import events as events_store
 from conectafy.api.store import messages as messages_store
 from conectafy.api.store import webhooks as webhooks_store
 from conectafy.api.store.webhooks import WebhookSession
+from conectafy.logs import get_logger
+from conectafy.text import sanitize, sanitize_optional
 from conectafy.waha.base import Me
 from conectafy.waha.status import WahaStatus
 from conectafy.waha.webhooks import (
@@ -38,7 +48,17 @@ from conectafy.waha.webhooks import (
     WebhookEvent,
 )
 
-Outcome = Literal["stored", "duplicate", "ignored", "unknown_session"]
+Outcome = Literal["stored", "duplicate", "ignored", "unknown_session", "dead_lettered"]
+
+#: Errors that depend only on the delivery's content (PostgreSQL's data-exception, integrity and
+#: program-limit classes, and values the driver cannot encode): retrying cannot help.
+PERMANENT_STORE_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.ProgramLimitExceededError,
+    asyncpg.exceptions._base.DataError,
+)
+log = get_logger(__name__)
 
 
 class SessionNudger(Protocol):
@@ -63,22 +83,68 @@ async def ingest_delivery(
     event: WebhookEvent,
     nudger: SessionNudger,
     writer: GroupCommit | None = None,
+    raw: bytes = b"",
 ) -> IngestResult:
-    """Store one delivery (validated by `parse_webhook`); nudges the operator after commit when the
-    session's WAHA status changed. `writer` runs MESSAGE_DELIVERY_SQL (group commit)."""
+    """Store one delivery (validated by `parse_webhook`; `raw` is its body, kept if it is dead-lettered);
+    nudges the operator after commit when the session's WAHA status changed. `writer` runs
+    MESSAGE_DELIVERY_SQL (group commit)."""
     started = time.perf_counter()
-    if isinstance(event, MessageEvent) and wire.is_storable(event.payload):
-        result = await _store_message(pool, writer, session_name, event)
-    else:
-        async with pool.acquire() as conn, conn.transaction():
-            session = await webhooks_store.begin_delivery(conn, session_name=session_name, event_id=event.id)
-            if session is None:
-                return IngestResult("unknown_session", event.event)
-            result = IngestResult(await _apply_other(conn, session, event), event.event)
+    try:
+        result = await _store(pool, writer, session_name, event)
+    except PERMANENT_STORE_ERRORS as error:
+        result = await _dead_letter(pool, session_name, event, raw, error)
     metrics.WEBHOOK_LATENCY.labels(event.event).observe(time.perf_counter() - started)
     if result.outcome == "stored" and isinstance(event, SessionStatusEvent):
         await nudger.nudge(session_name, event.payload.status.value)
     return result
+
+
+async def _store(
+    pool: asyncpg.Pool, writer: GroupCommit | None, session_name: str, event: WebhookEvent
+) -> IngestResult:
+    if isinstance(event, MessageEvent) and wire.is_storable(event.payload):
+        return await _store_message(pool, writer, session_name, event)
+    async with pool.acquire() as conn, conn.transaction():
+        session = await webhooks_store.begin_delivery(conn, session_name=session_name, event_id=event.id)
+        if session is None:
+            return IngestResult("unknown_session", event.event)
+        return IngestResult(await _apply_other(conn, session, event), event.event)
+
+
+async def _dead_letter(
+    pool: asyncpg.Pool, session_name: str, event: WebhookEvent, raw: bytes, error: Exception
+) -> IngestResult:
+    """Keep a delivery PostgreSQL refused (its transaction is rolled back); answered once this commits."""
+    first_line = next(iter(str(error).splitlines()), "")  # DETAIL would repeat the row: content, not a log
+    reason = f"{type(error).__name__}: {first_line}"
+    await dead_letters_store.insert_dead_letter(
+        pool, session_name=session_name, envelope_id=event.id, event=event.event, reason=reason, body=raw
+    )
+    log.error(
+        "webhook delivery dead-lettered",
+        session=session_name,
+        envelope_id=event.id,
+        webhook_event=event.event,
+        reason=reason,
+    )
+    return IngestResult("dead_lettered", event.event)
+
+
+async def _write_message(
+    pool: asyncpg.Pool, writer: GroupCommit | None, args: tuple[object, ...], original_length: int | None
+) -> asyncpg.Record | None:
+    """The delivery statement: through group commit, or alone when a sanitised body's length is kept."""
+    if original_length is not None:
+        async with pool.acquire() as conn, conn.transaction():
+            record = await conn.fetchrow(deliveries_store.MESSAGE_DELIVERY_SQL, *args)
+            if record is not None and record["message_row_id"] is not None:
+                await deliveries_store.set_body_original_length(
+                    conn, message_row_id=record["message_row_id"], length=original_length
+                )
+            return record
+    if writer is None:
+        return await pool.fetchrow(deliveries_store.MESSAGE_DELIVERY_SQL, *args)
+    return await writer.fetchrow(*args)
 
 
 async def _store_message(
@@ -96,10 +162,7 @@ async def _store_message(
         contact_name=wire.contact_name(message),
         preview=wire.preview(row),
     )
-    if writer is None:
-        record = await pool.fetchrow(deliveries_store.MESSAGE_DELIVERY_SQL, *args)
-    else:
-        record = await writer.fetchrow(*args)
+    record = await _write_message(pool, writer, args, row.body_original_length)
     stored = deliveries_store.message_delivery(record)
     if stored is None:
         return IngestResult("unknown_session", event.event)
@@ -154,7 +217,7 @@ async def _on_status(
         session_id=session.id,
         status=status,
         phone_number=wire.number_of(connected_me.id) if connected_me else None,
-        push_name=connected_me.push_name if connected_me else None,
+        push_name=sanitize_optional(connected_me.push_name) if connected_me else None,
     )
     await _emit(conn, session, "session", {"status": status, "waha_status": payload.status.value})
     if payload.status is WahaStatus.SCAN_QR_CODE:
@@ -169,7 +232,7 @@ async def _on_reaction(
     data = {
         "chat_id": payload.from_,
         "message_id": payload.reaction.message_id,
-        "reaction": payload.reaction.text,
+        "reaction": sanitize(payload.reaction.text),
         "from_me": payload.from_me,
     }
     await _emit(conn, session, "reaction", data)

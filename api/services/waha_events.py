@@ -1,7 +1,9 @@
 """Pure translation of WAHA webhook payloads into rows: chat ids, numbers, types, statuses (no I/O).
 
 The shapes themselves are `conectafy.waha.webhooks` (the one model of WAHA's deliveries, validated by
-`parse_webhook`); this module only decides what a delivery means for our tables.
+`parse_webhook`); this module only decides what a delivery means for our tables. What a contact typed
+(text, file name, profile name, reaction) is not WAHA's fault nor ours: it is stored `sanitize`d rather
+than refused, and a text's original length is kept when sanitising changed it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from datetime import UTC, datetime
 
 from conectafy.api.store.messages import MessageType, NewMessage
 from conectafy.api.store.sessions import SessionStatus
+from conectafy.text import sanitize, sanitize_optional
 from conectafy.waha.base import Me
 from conectafy.waha.status import WahaStatus
 from conectafy.waha.webhooks import Media, MessagePayload, kind_of_mimetype
@@ -25,6 +28,8 @@ STATUS_OF_WAHA: dict[WahaStatus, SessionStatus] = {
     WahaStatus.PASSKEY_CONFIRMATION_REQUIRED: "connecting",
 }
 _GROUP_SUFFIX = "@g.us"
+#: A contact's profile name is the sender's content: stored sanitised and cut to this length.
+MAX_NAME_LENGTH = 256
 
 
 def number_of(whatsapp_id: str) -> str:
@@ -58,18 +63,20 @@ def new_message(message: MessagePayload, *, me: Me | None) -> NewMessage:
     own = number_of(me.id) if me else None
     sender = number_of(message.participant) if message.participant else number_of(chat_id)
     media = message.media or Media()
+    body = sanitize_optional(message.body)
     return NewMessage(
         chat_id=chat_id,
         message_id=message.id,
         from_me=message.from_me,
         timestamp=datetime.fromtimestamp(message.timestamp, UTC),
         type=type_of(message),
-        body=message.body,
+        body=body,
+        body_original_length=len(message.body) if message.body is not None and body != message.body else None,
         from_number=own if message.from_me else sender,
         to_number=number_of(chat_id) if message.from_me else own,
         media_url=media.url,
         media_mimetype=media.mimetype,
-        media_filename=media.filename,
+        media_filename=sanitize_optional(media.filename),
         ack=message.ack,
         ack_name=message.ack_name,
     )
@@ -81,7 +88,9 @@ def contact_name(message: MessagePayload) -> str | None:
     if message.from_me or chat_of(message).endswith(_GROUP_SUFFIX):
         return None
     name = message.data.get("pushName") or message.data.get("notifyName")
-    return name if isinstance(name, str) and name else None
+    if not isinstance(name, str):
+        return None
+    return sanitize(name)[:MAX_NAME_LENGTH] or None
 
 
 def preview(row: NewMessage) -> str:

@@ -80,3 +80,8 @@ def message_delivery_args(
 def message_delivery(row: asyncpg.Record | None) -> MessageDelivery | None:
     """None: no such session (nothing was written)."""
     return None if row is None or row["session_id"] is None else MessageDelivery(**dict(row))
+
+
+async def set_body_original_length(conn: asyncpg.Connection, *, message_row_id: int, length: int) -> None:
+    """Record that the stored body is a sanitised copy of a text this long (same transaction as the row)."""
+    await conn.execute("UPDATE messages SET body_original_length = $2 WHERE id = $1", message_row_id, length)

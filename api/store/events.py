@@ -3,6 +3,9 @@
 NOTIFY is transactional: it is delivered when the appending transaction commits, so a listener never
 hears of an event it cannot read yet, and a rolled-back ingestion announces nothing. The payload is only
 `{"id", "user_id"}` (far below NOTIFY's 8000-byte limit); listeners fetch the row itself.
+
+Readers order and resume by `position`, not `id`: ids are taken at insert and commit out of order, positions
+are taken at commit (migration 0005), so an event that becomes visible later always has a larger one.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import asyncpg
 
 #: The one LISTEN/NOTIFY channel of live events.
 CHANNEL = "conectafy_events"
+_COLUMNS = "id, position, user_id, type, data, created_at"
 
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
     id: int
+    #: The commit-ordered number browsers see as the SSE id and resume from.
+    position: int
     user_id: UUID
     type: str
     data: dict[str, Any]
@@ -57,6 +63,7 @@ def _event(row: asyncpg.Record) -> StoredEvent:
     data = row["data"]
     return StoredEvent(
         id=row["id"],
+        position=row["position"],
         user_id=row["user_id"],
         type=row["type"],
         data=json.loads(data) if isinstance(data, str) else data,
@@ -65,30 +72,27 @@ def _event(row: asyncpg.Record) -> StoredEvent:
 
 
 async def events_after(
-    conn: asyncpg.Connection, *, user_id: UUID, after_id: int, limit: int
+    conn: asyncpg.Connection, *, user_id: UUID, after_position: int, limit: int
 ) -> list[StoredEvent]:
-    """The user's events with id > after_id, oldest first (what a reconnecting browser missed)."""
+    """The user's events after a position, in commit order (what a reconnecting browser missed)."""
     rows = await conn.fetch(
-        "SELECT id, user_id, type, data, created_at FROM events"
-        " WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        f"SELECT {_COLUMNS} FROM events WHERE user_id = $1 AND position > $2 ORDER BY position LIMIT $3",
         user_id,
-        after_id,
+        after_position,
         limit,
     )
     return [_event(row) for row in rows]
 
 
 async def get_event(conn: asyncpg.Connection, *, event_id: int) -> StoredEvent | None:
-    row = await conn.fetchrow(
-        "SELECT id, user_id, type, data, created_at FROM events WHERE id = $1", event_id
-    )
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM events WHERE id = $1", event_id)
     return None if row is None else _event(row)
 
 
 async def get_events(conn: asyncpg.Connection, *, event_ids: list[int]) -> list[StoredEvent]:
     """Several announced events in one round trip (a burst of NOTIFYs is fetched together)."""
     rows = await conn.fetch(
-        "SELECT id, user_id, type, data, created_at FROM events WHERE id = ANY($1::bigint[]) ORDER BY id",
+        f"SELECT {_COLUMNS} FROM events WHERE id = ANY($1::bigint[]) ORDER BY position",
         event_ids,
     )
     return [_event(row) for row in rows]

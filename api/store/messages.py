@@ -36,6 +36,8 @@ class NewMessage:
     media_filename: str | None = None
     ack: int | None = None
     ack_name: str | None = None
+    #: Set when the stored body is a sanitised copy (a NUL removed): the received text's length.
+    body_original_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

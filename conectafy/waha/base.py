@@ -6,10 +6,12 @@ other in a circle: base <- webhooks <- models <- client.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from conectafy.text import StorableText
 
 
 class WahaModel(BaseModel):
@@ -27,7 +29,7 @@ class Me(WahaModel):
     """The WhatsApp account a session is logged in as (`GET /me`, `SessionInfo.me`, every envelope's
     `me`); `lid` exists from 2026 builds on."""
 
-    id: str
+    id: Annotated[StorableText, Field(max_length=512)]
     push_name: str | None = None
     lid: str | None = None
 

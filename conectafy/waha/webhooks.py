@@ -12,11 +12,13 @@ event it does not know: that becomes a `GenericEvent`.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import from_json
 
+from conectafy.text import StorableText
 from conectafy.waha.base import Me, WahaModel
 from conectafy.waha.signing import (
     HMAC_ALGORITHM,
@@ -76,6 +78,32 @@ def _long_to_int(value: Any) -> Any:
 
 Timestamp = Annotated[int, BeforeValidator(_long_to_int)]
 
+#: How far ahead of our clock a delivery's time may be (clocks drift; a year ahead is a forgery or a bug).
+MAX_CLOCK_SKEW_SECONDS = 24 * 3600
+#: Longest message id, chat id, and other identifier WAHA sends (real ones are under 150 characters;
+#: a longer one could not even be indexed by PostgreSQL).
+MAX_ID_LENGTH = 512
+MAX_URL_LENGTH = 4096
+
+
+def _not_in_future(scale: int) -> Any:
+    """A Unix time (`scale` 1: seconds, 1000: milliseconds) from 1970 up to a day ahead of our clock."""
+
+    def check(value: int) -> int:
+        if value < 0 or value > (time.time() + MAX_CLOCK_SKEW_SECONDS) * scale:
+            raise ValueError("must be a Unix time between 1970 and one day from now")
+        return value
+
+    return AfterValidator(check)
+
+
+#: A message's time (seconds), stored: it must be a time we can store and sort by.
+MessageTime = Annotated[Timestamp, _not_in_future(1)]
+#: The envelope's time (milliseconds).
+EnvelopeTime = Annotated[int, _not_in_future(1000)]
+#: A message id, chat id or other identifier: storable text of bounded length.
+WahaId = Annotated[StorableText, Field(min_length=1, max_length=MAX_ID_LENGTH)]
+
 
 class _Model(WahaModel):
     """Deliveries are read, never changed: frozen, camelCase aliases, every extra field kept."""
@@ -91,11 +119,12 @@ class Environment(_Model):
 
 
 class Media(_Model):
-    """`media` of a message; `url` is null when WAHA did not download the file."""
+    """`media` of a message; `url` is null when WAHA did not download the file. The file name is the
+    sender's content (kept as sent; the API stores it sanitised)."""
 
-    url: str | None = None
+    url: Annotated[StorableText, Field(max_length=MAX_URL_LENGTH)] | None = None
     filename: str | None = None
-    mimetype: str | None = None
+    mimetype: Annotated[StorableText, Field(max_length=255)] | None = None
 
 
 class StatusPoint(_Model):
@@ -113,18 +142,18 @@ class MessagePayload(_Model):
     """A WAMessage (`message`, `message.any`, chat history); `from_` is the chat (NOWEB, also for our
     own messages); WEBJS puts the chat of our own messages in `to`."""
 
-    id: str = Field(min_length=1)
-    timestamp: Timestamp
-    from_: str = Field(alias="from", min_length=1)
+    id: WahaId
+    timestamp: MessageTime
+    from_: WahaId = Field(alias="from")
     from_me: bool
-    to: str | None = None
-    participant: str | None = None
+    to: WahaId | None = None
+    participant: WahaId | None = None
     source: str | None = None
     body: str | None = None
     has_media: bool = False
     media: Media | None = None
-    ack: int | None = None
-    ack_name: str | None = None
+    ack: int | None = Field(default=None, ge=-32768, le=32767)
+    ack_name: WahaId | None = None
     reply_to: dict[str, Any] | None = None
     data: dict[str, Any] = Field(default_factory=dict, alias="_data")
 
@@ -136,23 +165,25 @@ class MessagePayload(_Model):
 class MessageAckPayload(_Model):
     """`message.ack`; only `id` and `ack` are needed to move a message's delivery state."""
 
-    id: str = Field(min_length=1)
+    id: WahaId
     from_: str | None = Field(default=None, alias="from")
     from_me: bool | None = None
-    ack: int
-    ack_name: str | None = None
+    ack: int = Field(ge=-32768, le=32767)
+    ack_name: WahaId | None = None
     participant: str | None = None
 
 
 class Reaction(_Model):
+    """`text` is the sender's emoji (kept as sent; the API stores it sanitised)."""
+
     text: str
-    message_id: str
+    message_id: WahaId
 
 
 class MessageReactionPayload(_Model):
     id: str
     timestamp: Timestamp | None = None
-    from_: str = Field(alias="from")
+    from_: WahaId = Field(alias="from")
     from_me: bool
     source: str | None = None
     reaction: Reaction
@@ -171,9 +202,9 @@ class MessageEditedPayload(MessagePayload):
 class _Envelope(_Model):
     """The envelope; `id`/`timestamp` are absent in 2024 deliveries."""
 
-    id: str | None = Field(default=None, max_length=200)
-    timestamp: int | None = None
-    event: str = Field(min_length=1, max_length=100)
+    id: Annotated[StorableText, Field(max_length=200)] | None = None
+    timestamp: EnvelopeTime | None = None
+    event: Annotated[StorableText, Field(min_length=1, max_length=100)]
     session: str
     metadata: dict[str, Any] | None = None
     me: Me | None = None

@@ -35,6 +35,7 @@ from tests.api.dataplane import MemoryDirectory, make_session
 #: Tables emptied before each test that uses `db_pool` (schema_migrations is kept).
 DATA_TABLES = (
     "events",
+    "webhook_dead_letters",
     "webhook_deliveries",
     "contacts",
     "messages",

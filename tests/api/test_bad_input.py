@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -11,8 +15,10 @@ from fastapi import FastAPI, Request
 
 from conectafy.api.errors import install_error_handlers
 from conectafy.api.middleware import BodySizeLimit
+from conectafy.api.store.sessions import SessionRow
+from tests.api.dataplane import deliver, envelope_bytes, sample_body
 
-from .conftest import TEST_PASSWORD
+from .conftest import TEST_PASSWORD, UserCredentials
 
 REGISTER = "/api/auth/register"
 
@@ -135,3 +141,141 @@ async def test_oversized_body_to_a_raw_body_route_is_413() -> None:
         response = await http.post("/raw", content=chunks())
         small = await http.post("/raw", content=b"x" * 1024)
     assert (response.status_code, small.json()) == (413, {"size": 1024})
+
+
+# --- issue 11: crafted values PostgreSQL would refuse are a 422 naming the field, never a 500 ----------
+
+NUL = "a\x00b"
+TEXT = "webhook-2026-message-text.json"
+
+
+def _locs(response: httpx.Response) -> list[list[Any]]:
+    """The fields a 422 names (and nothing else: the status and error code are checked too)."""
+    assert (response.status_code, response.json()["error"]) == (422, "validation_error"), response.text
+    return [error["loc"] for error in response.json()["detail"]]
+
+
+def _cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+async def test_nul_in_a_session_display_name_is_422(
+    client: httpx.AsyncClient, owner: UserCredentials
+) -> None:
+    body = {"name": "support", "display_name": NUL}
+    response = await client.post("/api/sessions", json=body, headers=owner[1])
+    assert _locs(response) == [["body", "display_name"]]
+
+
+async def test_nul_in_a_sent_text_is_422(
+    client: httpx.AsyncClient, session: SessionRow, owner: UserCredentials
+) -> None:
+    url = f"/api/sessions/{session.id}/chats/15550003333@c.us/messages"
+    response = await client.post(url, json={"text": NUL}, headers=owner[1])
+    assert _locs(response) == [["body", "text"]]
+
+
+async def test_nul_in_a_contacts_search_is_422(
+    client: httpx.AsyncClient, session: SessionRow, owner: UserCredentials
+) -> None:
+    response = await client.get(f"/api/sessions/{session.id}/contacts?search=a%00b", headers=owner[1])
+    assert _locs(response) == [["query", "search"]]
+
+
+async def test_nul_in_an_uploaded_file_name_is_422(
+    client: httpx.AsyncClient, session: SessionRow, owner: UserCredentials
+) -> None:
+    """Written by hand: httpx would percent-encode the NUL, a hostile client sends the raw byte."""
+    url = f"/api/sessions/{session.id}/chats/15550003333@c.us/media"
+    body = (
+        b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo\x00.png\"\r\n"
+        b"Content-Type: image/png\r\n\r\n\x89PNG\r\n--b--\r\n"
+    )
+    headers = {**owner[1], "Content-Type": "multipart/form-data; boundary=b"}
+    assert _locs(await client.post(url, content=body, headers=headers)) == [["body", "file"]]
+
+
+async def test_nul_in_a_password_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(REGISTER, json={"email": "a@example.com", "password": NUL * 8})
+    assert _locs(response) == [["body", "password"]]
+
+
+OUT_OF_RANGE_IDS = [2**63, 10**30, 1e400, -1, 0.5]
+
+
+@pytest.mark.parametrize("ident", OUT_OF_RANGE_IDS, ids=str)
+async def test_contacts_cursor_with_an_out_of_range_id_is_422(
+    client: httpx.AsyncClient, session: SessionRow, owner: UserCredentials, ident: Any
+) -> None:
+    cursor = _cursor(["2026-11-01T12:00:00+00:00", ident, False])
+    response = await client.get(
+        f"/api/sessions/{session.id}/contacts", params={"cursor": cursor}, headers=owner[1]
+    )
+    assert _locs(response) == [["query", "cursor"]]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2026-11-01T12:00:00+00:00", 2**63],
+        ["2026-11-01T12:00:00+00:00", 1e400],
+        ["0001-01-01T00:00:00+14:00", 1],
+    ],
+    ids=["past-int64", "1e400", "before-year-1-in-utc"],
+)
+async def test_messages_cursor_out_of_range_is_422(
+    client: httpx.AsyncClient, session: SessionRow, owner: UserCredentials, values: list[Any]
+) -> None:
+    url = f"/api/sessions/{session.id}/chats/15550003333@c.us/messages"
+    response = await client.get(url, params={"before": _cursor(values)}, headers=owner[1])
+    assert _locs(response) == [["query", "before"]]
+
+
+async def test_media_of_a_message_id_past_bigint_is_422(
+    client: httpx.AsyncClient, session: SessionRow, owner: UserCredentials
+) -> None:
+    response = await client.get(f"/api/sessions/{session.id}/messages/{2**63}/media", headers=owner[1])
+    assert _locs(response) == [["path", "message_id"]]
+
+
+def _delivery(**payload: Any) -> bytes:
+    envelope = json.loads(sample_body(TEXT))
+    envelope["payload"].update(payload)
+    return envelope_bytes(envelope)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [int(time.time()) + 400 * 24 * 3600, 10**12, 2**63, -1],
+    ids=["next-year", "ms-as-seconds", "past-int64", "negative"],
+)
+async def test_webhook_message_time_far_in_the_future_is_422(
+    client: httpx.AsyncClient, db_pool: asyncpg.Pool, session: SessionRow, timestamp: int
+) -> None:
+    response = await deliver(client, session.session_name, _delivery(timestamp=timestamp))
+    assert _locs(response) == [["payload", "timestamp"]]
+    assert await db_pool.fetchval("SELECT count(*) FROM messages") == 0
+
+
+async def test_webhook_envelope_time_far_in_the_future_is_422(
+    client: httpx.AsyncClient, session: SessionRow
+) -> None:
+    envelope = json.loads(sample_body(TEXT)) | {"timestamp": (int(time.time()) + 400 * 24 * 3600) * 1000}
+    response = await deliver(client, session.session_name, envelope_bytes(envelope))
+    assert _locs(response) == [["timestamp"]]
+
+
+async def test_webhook_message_id_of_10000_characters_is_422(
+    client: httpx.AsyncClient, db_pool: asyncpg.Pool, session: SessionRow
+) -> None:
+    response = await deliver(client, session.session_name, _delivery(id="x" * 10_000))
+    assert _locs(response) == [["payload", "id"]]
+    assert await db_pool.fetchval("SELECT count(*) FROM messages") == 0
+
+
+@pytest.mark.parametrize("field", ["id", "from", "to", "participant"])
+async def test_webhook_identifier_with_a_nul_is_422(
+    client: httpx.AsyncClient, session: SessionRow, field: str
+) -> None:
+    response = await deliver(client, session.session_name, _delivery(**{field: NUL}))
+    assert _locs(response) == [["payload", field]]

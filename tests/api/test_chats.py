@@ -178,15 +178,24 @@ async def test_conversation_page_is_the_whole_public_message(
 
 
 @pytest.mark.parametrize("cursor", ["not-base64!", "bm9wZQ", base64.urlsafe_b64encode(b'["x", 1]').decode()])
-async def test_a_cursor_we_did_not_issue_is_400(
+async def test_a_cursor_we_did_not_issue_is_422_naming_it(
     client: httpx.AsyncClient, session: SessionRow, headers: dict[str, str], cursor: str
 ) -> None:
     answer = await client.get(
         f"/api/sessions/{session.id}/chats/{BOB}/messages", params={"before": cursor}, headers=headers
     )
     assert (answer.status_code, answer.json()) == (
-        400,
-        {"error": "bad_request", "detail": "malformed cursor"},
+        422,
+        {
+            "error": "validation_error",
+            "detail": [
+                {
+                    "loc": ["query", "before"],
+                    "msg": "malformed cursor: pass a next_cursor this API returned",
+                    "type": "value_error",
+                }
+            ],
+        },
     )
 
 

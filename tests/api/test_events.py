@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import random
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ import pytest
 from conectafy.api.deps import get_session_directory
 from conectafy.api.main import create_app
 from conectafy.api.services.events import QUEUE_SIZE, EventHub, live_events
-from conectafy.api.store.events import StoredEvent
+from conectafy.api.store.events import StoredEvent, append_event, events_after
 from conectafy.api.store.sessions import SessionRow
 from conectafy.settings import ApiSettings
 from conectafy.simulator import SimulatorConfig, run_simulator
@@ -26,8 +28,10 @@ from tests.api.dataplane import (
     SseEvent,
     deliver,
     make_session,
+    make_user_id,
     next_event,
     retimed,
+    sample_body,
     serve,
 )
 
@@ -88,8 +92,8 @@ async def _stream(
 
 
 async def _event_rows(pool: asyncpg.Pool) -> list[tuple[str, str, Any]]:
-    rows = await pool.fetch("SELECT id, type, data FROM events ORDER BY id")
-    return [(str(r["id"]), r["type"], r["data"]) for r in rows]
+    rows = await pool.fetch("SELECT position, type, data FROM events ORDER BY position")
+    return [(str(r["position"]), r["type"], r["data"]) for r in rows]
 
 
 def _sse(rows: list[tuple[str, str, Any]]) -> list[SseEvent]:
@@ -207,12 +211,20 @@ async def test_a_lost_listen_connection_ends_the_stream_and_resume_misses_nothin
         assert await next_event(lines) == _sse(await _event_rows(db_pool))[0]
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "1" * 25])
-async def test_malformed_last_event_id_is_400(http: httpx.AsyncClient, value: str) -> None:
+@pytest.mark.parametrize("value", ["abc", "-1", "1" * 25, "²", "9223372036854775808", "1.5"])
+async def test_malformed_last_event_id_is_422_naming_the_header(http: httpx.AsyncClient, value: str) -> None:
     _, headers = await _register(http)
-    answer = await http.get("/api/events", headers={**headers, "Last-Event-ID": value})
-    assert answer.status_code in (400, 422)
-    assert answer.json()["error"] in ("bad_request", "validation_error")
+    answer = await http.get("/api/events", headers={**headers, "Last-Event-ID": value.encode()})
+    assert (answer.status_code, answer.json()["error"]) == (422, "validation_error")
+    assert [e["loc"] for e in answer.json()["detail"]] == [["header", "last-event-id"]]
+
+
+@pytest.mark.parametrize("value", ["%C2%B2", "99999999999999999999", "1e400"])
+async def test_malformed_last_event_id_query_is_422_naming_it(http: httpx.AsyncClient, value: str) -> None:
+    _, headers = await _register(http)
+    answer = await http.get(f"/api/events?last_event_id={value}", headers=headers)
+    assert (answer.status_code, answer.json()["error"]) == (422, "validation_error")
+    assert [e["loc"] for e in answer.json()["detail"]] == [["query", "last_event_id"]]
 
 
 async def test_events_need_a_login(http: httpx.AsyncClient) -> None:
@@ -226,9 +238,77 @@ async def test_a_stream_that_falls_too_far_behind_is_ended_not_silently_thinned(
     at = datetime.now(UTC)
     with hub.subscribe(user_id) as subscription:
         accepted = [
-            subscription.offer(StoredEvent(id=n, user_id=user_id, type="ack", data={}, created_at=at))
+            subscription.offer(
+                StoredEvent(id=n, position=n, user_id=user_id, type="ack", data={}, created_at=at)
+            )
             for n in range(QUEUE_SIZE + 1)
         ]
         received = [event.id async for event in subscription]
     assert (accepted.count(True), accepted[-1], received) == (QUEUE_SIZE, False, list(range(QUEUE_SIZE)))
     assert hub.client_count == 0
+
+
+# --- issue 11: live events are complete ------------------------------------------------------------------
+
+
+async def test_a_live_media_message_carries_the_same_media_url_as_rest(
+    http: httpx.AsyncClient, db_pool: asyncpg.Pool, directory: MemoryDirectory
+) -> None:
+    session, headers = await _owned_session(http, db_pool, directory)
+    async with _stream(http, headers) as lines:
+        await deliver(http, session.session_name, sample_body("webhook-2026-message-image.json"))
+        event = await next_event(lines)
+    chat_id = event.data["chat_id"]
+    page = (await http.get(f"/api/sessions/{session.id}/chats/{chat_id}/messages", headers=headers)).json()
+    route = f"/api/sessions/{session.id}/messages/{page['items'][0]['id']}/media"
+    assert (event.data["message"]["media_url"], page["items"][0]["media_url"]) == (route, route)
+
+
+async def test_resume_never_skips_an_event_committed_after_a_later_id(
+    http: httpx.AsyncClient, db_pool: asyncpg.Pool, directory: MemoryDirectory
+) -> None:
+    """Two real transactions: the one holding the smaller id commits last, after the browser already saw
+    the other one and went away. Resuming from what it saw must still bring the late committer."""
+    session, headers = await _owned_session(http, db_pool, directory)
+    async with db_pool.acquire() as early, db_pool.acquire() as late:
+        slow = early.transaction()
+        await slow.start()
+        early_id = await append_event(early, user_id=session.user_id, type="ack", data={"n": "early"})
+        async with late.transaction():
+            late_id = await append_event(late, user_id=session.user_id, type="ack", data={"n": "late"})
+        assert early_id < late_id  # the ids were taken in one order...
+        async with _stream(http, headers, last_event_id="0") as lines:
+            seen = await next_event(lines)
+        await slow.commit()  # ...and committed in the other
+    assert seen.data == {"n": "late"}
+    async with _stream(http, headers, last_event_id=seen.id) as lines:
+        assert (await next_event(lines)).data == {"n": "early"}
+
+
+async def test_a_reader_resuming_from_its_last_position_sees_every_event_once(
+    db_pool: asyncpg.Pool, pg_dsn: str
+) -> None:
+    """Many concurrent transactions committing in random order while a reader polls from its last
+    position (what every reconnecting browser does): nothing is skipped, nothing repeated."""
+    user_id = await make_user_id(db_pool)
+    count = 60
+
+    async def write(n: int) -> None:
+        async with db_pool.acquire() as conn, conn.transaction():
+            await append_event(conn, user_id=user_id, type="ack", data={"n": n})
+            await asyncio.sleep(random.random() * 0.02)  # commit order differs from id order
+
+    reader = await asyncpg.connect(pg_dsn)
+    try:
+        writers = asyncio.gather(*(write(n) for n in range(count)))
+        seen: list[int] = []
+        position = 0
+        while len(seen) < count:
+            page = await events_after(reader, user_id=user_id, after_position=position, limit=1000)
+            seen += [event.data["n"] for event in page]
+            position = page[-1].position if page else position
+            await asyncio.sleep(0.001)
+        await writers
+    finally:
+        await reader.close()
+    assert sorted(seen) == list(range(count))

@@ -12,7 +12,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import structlog
 
+from conectafy.api.metrics import REGISTRY
 from conectafy.api.store.sessions import SessionRow
 from tests.api.dataplane import (
     MemoryDirectory,
@@ -456,3 +458,124 @@ async def test_other_sessions_deliveries_are_kept_apart(
         assert (await deliver(client, name, sample_body(TEXT))).json()["outcome"] == "stored"
     owners = await conn.fetch("SELECT session_id FROM messages ORDER BY id")
     assert [r["session_id"] for r in owners] == [session.id, other.id]
+
+
+# --- issue 11: a contact's content is never the reason a delivery is lost ------------------------------
+
+
+def _with_payload(name: str, event_id: str, **changes: Any) -> bytes:
+    envelope = json.loads(sample_body(name))
+    envelope["id"] = event_id
+    for key, value in changes.items():
+        target = envelope["payload"]
+        *path, last = key.split("__")
+        for part in path:
+            target = target[part]
+        target[last] = value
+    return envelope_bytes(envelope)
+
+
+async def test_a_text_with_nul_is_stored_without_it_and_keeps_its_length(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = _with_payload(TEXT, "evt_nul", body="Hi\x00 there\x00")
+    answer = await deliver(client, session.session_name, body)
+    assert (answer.status_code, answer.json()) == (200, {"outcome": "stored", "event": "message"})
+    row = await conn.fetchrow("SELECT body, body_original_length FROM messages")
+    assert dict(row) == {"body": "Hi there", "body_original_length": 10}
+    event = await conn.fetchval("SELECT data FROM events WHERE type = 'message'")
+    assert event["message"]["body"] == "Hi there"
+
+
+async def test_a_text_stored_as_received_keeps_no_original_length(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    await deliver(client, session.session_name, sample_body(TEXT))
+    assert await conn.fetchval("SELECT body_original_length FROM messages") is None
+
+
+async def test_a_redelivered_text_with_nul_is_a_duplicate(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = _with_payload(TEXT, "evt_nul_twice", body="a\x00b")
+    answers = [(await deliver(client, session.session_name, body)).json()["outcome"] for _ in range(2)]
+    assert answers == ["stored", "duplicate"]
+    assert await conn.fetchval("SELECT count(*) FROM messages") == 1
+
+
+async def test_a_profile_name_with_nul_is_stored_without_it(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = _with_payload(TEXT, "evt_name", _data__pushName="Al\x00ice")
+    assert (await deliver(client, session.session_name, body)).status_code == 200
+    assert await conn.fetchval("SELECT name FROM contacts") == "Alice"
+
+
+async def test_a_reaction_with_nul_is_a_live_event_without_it(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = _with_payload("webhook-2026-message.reaction-incoming.json", "evt_react", reaction__text="\x00👍")
+    assert (await deliver(client, session.session_name, body)).json()["outcome"] == "stored"
+    assert (await conn.fetchval("SELECT data FROM events"))["reaction"] == "👍"
+
+
+@pytest.fixture
+async def refusing_db(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """PostgreSQL refuses any message whose body is `poison` (a check it enforces, as it would any data
+    error), so a valid delivery cannot be stored."""
+    await conn.execute("ALTER TABLE messages ADD CONSTRAINT test_poison CHECK (body <> 'poison')")
+    yield
+    await conn.execute("ALTER TABLE messages DROP CONSTRAINT test_poison")
+
+
+async def _dead_letters(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT session_name, envelope_id, event, reason, body FROM webhook_dead_letters")
+    return [dict(row) for row in rows]
+
+
+@pytest.mark.usefixtures("refusing_db")
+async def test_a_delivery_that_cannot_be_stored_is_dead_lettered_then_acknowledged(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = _with_payload(TEXT, "evt_poison", body="poison")
+    answer = await deliver(client, session.session_name, body)
+    assert (answer.status_code, answer.json()) == (200, {"outcome": "dead_lettered", "event": "message"})
+    [letter] = await _dead_letters(conn)
+    assert letter["reason"].startswith("CheckViolationError: ")
+    assert {**letter, "reason": None} == {
+        "session_name": session.session_name,
+        "envelope_id": "evt_poison",
+        "event": "message",
+        "reason": None,
+        "body": body,
+    }
+    assert await conn.fetchval("SELECT count(*) FROM messages") == 0
+    assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
+
+
+@pytest.mark.usefixtures("refusing_db")
+async def test_a_retried_dead_letter_is_kept_once(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = _with_payload(TEXT, "evt_poison_retried", body="poison")
+    outcomes = [(await deliver(client, session.session_name, body)).json()["outcome"] for _ in range(3)]
+    assert outcomes == ["dead_lettered"] * 3
+    assert len(await _dead_letters(conn)) == 1
+
+
+@pytest.mark.usefixtures("refusing_db")
+async def test_a_dead_letter_is_counted_and_logged_with_its_envelope_id(
+    client: httpx.AsyncClient, session: SessionRow
+) -> None:
+    labels = {"event": "message", "outcome": "dead_lettered"}
+    before = REGISTRY.get_sample_value("conectafy_api_webhook_deliveries_total", labels) or 0
+    with structlog.testing.capture_logs() as logs:
+        await deliver(client, session.session_name, _with_payload(TEXT, "evt_poison_logged", body="poison"))
+    after = REGISTRY.get_sample_value("conectafy_api_webhook_deliveries_total", labels)
+    assert after == before + 1
+    [line] = [entry for entry in logs if entry["event"] == "webhook delivery dead-lettered"]
+    assert (line["log_level"], line["envelope_id"], line["session"]) == (
+        "error",
+        "evt_poison_logged",
+        session.session_name,
+    )
