@@ -28,7 +28,8 @@ LOGIN_ATTEMPTS = Counter(
 # --- data plane: webhook ingestion and live events ----------------------------------------------------
 WEBHOOK_DELIVERIES = Counter(
     "conectafy_api_webhook_deliveries_total",
-    "WAHA webhook deliveries by event and outcome (stored, duplicate, ignored, unknown_session, invalid).",
+    "WAHA webhook deliveries by event and outcome (stored, duplicate, ignored, unknown_session, invalid, "
+    "dead_lettered).",
     ["event", "outcome"],
     registry=REGISTRY,
 )

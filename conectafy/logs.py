@@ -9,9 +9,17 @@ import structlog
 
 
 def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
-    """Route stdlib logging (kopf, uvicorn, httpx) and structlog through one JSON renderer."""
+    """Route stdlib logging (kopf, uvicorn, httpx) and structlog through one JSON renderer.
+
+    In JSON, an error logged with `exc_info` (`log.exception`, uvicorn's "Exception in ASGI application")
+    carries its traceback as text in `exception`; the console renderer prints it itself. Plain text, not
+    a dict with frame locals: locals may hold passwords and tokens.
+    """
     renderer: structlog.types.Processor = (
         structlog.dev.ConsoleRenderer() if fmt == "console" else structlog.processors.JSONRenderer()
+    )
+    tracebacks: list[structlog.types.Processor] = (
+        [] if fmt == "console" else [structlog.processors.format_exc_info]
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -28,7 +36,7 @@ def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tracebacks, renderer],
         )
     )
     root = logging.getLogger()

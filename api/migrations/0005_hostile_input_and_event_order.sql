@@ -35,16 +35,28 @@ SELECT setval('events_position_seq', greatest(
 CREATE UNIQUE INDEX events_user_position_idx ON events (user_id, position);
 DROP INDEX events_user_idx;
 
-CREATE FUNCTION conectafy_position_event() RETURNS trigger
+-- Only the committing transaction's own events lack a position (others' are invisible until they commit,
+-- with theirs): this small partial index finds them.
+CREATE INDEX events_unpositioned_idx ON events (id) WHERE position IS NULL;
+
+-- Fired once per new event at COMMIT; the first call of a transaction numbers all of its events in one
+-- statement (in id order, i.e. insertion order), the others only see that it is done.
+CREATE FUNCTION conectafy_position_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    -- 7_011_011 = issue 11's events lock; released after the commit is visible to every reader.
+    IF current_setting('conectafy.events_positioned', true) = '1' THEN
+        RETURN NULL;
+    END IF;
+    -- 7_011_011 = issue 11's events lock; released only after the commit is visible to every reader.
     PERFORM pg_advisory_xact_lock(7011011);
-    UPDATE events SET position = nextval('events_position_seq') WHERE id = NEW.id;
+    WITH todo AS (SELECT id FROM events WHERE position IS NULL ORDER BY id),
+    numbered AS (SELECT id, nextval('events_position_seq') AS p FROM todo)
+    UPDATE events SET position = numbered.p FROM numbered WHERE events.id = numbered.id;
+    PERFORM set_config('conectafy.events_positioned', '1', true);
     RETURN NULL;
 END
 $$;
 
 CREATE CONSTRAINT TRIGGER events_position_at_commit
     AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION conectafy_position_event();
+    FOR EACH ROW EXECUTE FUNCTION conectafy_position_events();

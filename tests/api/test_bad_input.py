@@ -188,7 +188,7 @@ async def test_nul_in_an_uploaded_file_name_is_422(
     """Written by hand: httpx would percent-encode the NUL, a hostile client sends the raw byte."""
     url = f"/api/sessions/{session.id}/chats/15550003333@c.us/media"
     body = (
-        b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo\x00.png\"\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="photo\x00.png"\r\n'
         b"Content-Type: image/png\r\n\r\n\x89PNG\r\n--b--\r\n"
     )
     headers = {**owner[1], "Content-Type": "multipart/form-data; boundary=b"}

@@ -312,3 +312,15 @@ async def test_a_reader_resuming_from_its_last_position_sees_every_event_once(
     finally:
         await reader.close()
     assert sorted(seen) == list(range(count))
+
+
+async def test_a_transactions_events_are_numbered_at_commit_in_insertion_order(db_pool: asyncpg.Pool) -> None:
+    user_id = await make_user_id(db_pool)
+    async with db_pool.acquire() as conn:
+        async with conn.transaction():
+            ids = [await append_event(conn, user_id=user_id, type="ack", data={"n": n}) for n in range(3)]
+            unnumbered = await conn.fetchval("SELECT count(*) FROM events WHERE position IS NULL")
+        rows = await conn.fetch("SELECT id, position FROM events ORDER BY position")
+    assert unnumbered == 3  # no position before COMMIT...
+    assert [row["id"] for row in rows] == ids  # ...then one each, in the order they were inserted
+    assert len({row["position"] for row in rows}) == 3

@@ -104,3 +104,20 @@ async def test_session_status_nudges_the_resource(
     assert answer.json() == {"outcome": "stored", "event": "session.status"}
     annotations = (await _resource(kube, namespace, created["name"]))["metadata"]["annotations"]
     assert annotations[labels.WAHA_STATUS_HINT] == "WORKING"
+
+
+async def test_a_text_with_nul_is_stored_sanitised_and_a_huge_id_is_422(
+    client: httpx.AsyncClient, kube: kr8s.asyncio.Api, namespace: str
+) -> None:
+    """Issue 11 with the real Secret's key: a contact's NUL is not a reason to lose the message; a
+    10,000-character message id is refused naming the field."""
+    created, headers = await _session_with_secret(client, kube, namespace)
+    envelope = json.loads(sample_body("webhook-2026-message-text.json"))
+    envelope["payload"]["body"] = "Hi\x00 there"
+    answer = await _deliver_when_known(client, created["name"], envelope_bytes(envelope))
+    assert (answer.status_code, answer.json()) == (200, {"outcome": "stored", "event": "message"})
+    page = await client.get(f"/api/sessions/{created['id']}/chats/15550002222@c.us/messages", headers=headers)
+    assert [m["body"] for m in page.json()["items"]] == ["Hi there"]
+    envelope["id"], envelope["payload"]["id"] = "evt_huge_id", "x" * 10_000
+    huge = await deliver(client, created["name"], envelope_bytes(envelope), key=KEY)
+    assert (huge.status_code, [e["loc"] for e in huge.json()["detail"]]) == (422, [["payload", "id"]])

@@ -1,0 +1,85 @@
+"""JSON logs carry the traceback of every error logged with exc_info, whoever logged it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import structlog
+from fastapi import FastAPI
+
+from conectafy.api.errors import install_error_handlers
+from conectafy.logs import configure_logging, get_logger
+
+
+@pytest.fixture
+def json_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[str]]:
+    """Restores the logging setup a test changes with `configure_logging` (which a test must call itself:
+    pytest resets the root logger's level between a fixture's setup and the test)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield capsys
+    structlog.reset_defaults()
+    root.handlers[:], root.level = handlers, level
+
+
+def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+
+
+def _fail() -> None:
+    raise ZeroDivisionError("the answer was zero")
+
+
+def test_a_structlog_exception_has_its_traceback(json_logs: pytest.CaptureFixture[str]) -> None:
+    configure_logging("json")
+    try:
+        _fail()
+    except ZeroDivisionError:
+        get_logger("conectafy.test").exception("it failed", session="support")
+    [line] = _lines(json_logs)
+    assert (line["event"], line["level"], line["session"]) == ("it failed", "error", "support")
+    assert "exc_info" not in line
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert "in _fail" in line["exception"]
+    assert line["exception"].rstrip().endswith("ZeroDivisionError: the answer was zero")
+
+
+def test_a_stdlib_exception_has_its_traceback(json_logs: pytest.CaptureFixture[str]) -> None:
+    """asyncio (an exception nobody awaited), kopf and httpx log through the standard library."""
+    configure_logging("json")
+    try:
+        _fail()
+    except ZeroDivisionError:
+        logging.getLogger("asyncio").error("Task exception was never retrieved", exc_info=True)
+    [line] = _lines(json_logs)
+    assert (line["event"], line["logger"]) == ("Task exception was never retrieved", "asyncio")
+    assert line["exception"].rstrip().endswith("ZeroDivisionError: the answer was zero")
+
+
+async def test_an_unhandled_api_error_is_logged_with_its_traceback(
+    json_logs: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("json")
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        _fail()
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/boom")
+    assert (response.status_code, response.json()) == (
+        500,
+        {"error": "internal", "detail": "internal server error"},
+    )
+    [line] = [entry for entry in _lines(json_logs) if entry["event"] == "unhandled error"]
+    assert (line["method"], line["path"]) == ("GET", "/boom")
+    assert "in boom" in line["exception"]
+    assert line["exception"].rstrip().endswith("ZeroDivisionError: the answer was zero")
