@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -71,7 +70,7 @@ class ApiProcess:
 
     async def start(self) -> None:
         command = [sys.executable, str(API_PROCESS), json.dumps(self._args)]
-        self._process = subprocess.Popen(command, cwd=tempfile.gettempdir(), env=os.environ.copy())
+        self._process = subprocess.Popen(command, cwd=tempfile.gettempdir())  # noqa: ASYNC220 - returns at once
         await until(self._healthy, 60, "API up")
 
     async def _healthy(self) -> bool:
@@ -102,12 +101,12 @@ class ApiProcess:
             self._process = None
 
 
-async def until(probe: Callable[[], Awaitable[bool]], timeout: float, what: str) -> float:
+async def until(probe: Callable[[], Awaitable[bool]], within: float, what: str) -> float:
     """Seconds until `probe()` is true (polled every 0.1 s), else TimeoutError."""
     started = time.monotonic()
     while not await probe():
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{what}: not within {timeout} s")
+        if time.monotonic() - started > within:
+            raise TimeoutError(f"{what}: not within {within} s")
         await asyncio.sleep(0.1)
     return time.monotonic() - started
 
