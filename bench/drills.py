@@ -55,16 +55,19 @@ async def _one(name: str, args: argparse.Namespace) -> DrillResult:
 
 
 async def run(args: argparse.Namespace) -> list[DrillResult]:
+    """Every drill in turn; each result is printed as soon as it is known (a later failure keeps it)."""
     results = []
     for name in [*DRILLS, "operator-sigkill"]:
         if args.only and name not in args.only:
             continue
         started = time.monotonic()
-        result = await _one(name, args)
+        try:
+            result = await _one(name, args)
+        except TimeoutError as error:
+            result = DrillResult(name, 0, 0, 0, 0, round(time.monotonic() - started, 1), f"FAILED: {error}")
         results.append(result)
-        print(
-            f"{name}: done in {time.monotonic() - started:.0f} s, load {os.getloadavg()[0]:.1f}", flush=True
-        )
+        took = time.monotonic() - started
+        print(f"{name}: done in {took:.0f} s, load {os.getloadavg()[0]:.1f}: {result}", flush=True)
     return results
 
 
