@@ -38,9 +38,11 @@ async def postgres_restart(messages: int, *, scale: float) -> DrillResult:
         await until(lambda: _not(api.ready), 30, "/ready false while PostgreSQL is down")
         await asyncio.sleep(1.0)
         await r.postgres.start()
-        await until(api.ready, 60, "/ready true again")
-        recovery = await until(r.all_stored, WAIT, "every message stored after the restart")
-        return await r.result("PostgreSQL restarted mid-burst", recovery, "/ready: true → false → true")
+        started = time.monotonic()
+        ready = await until(api.ready, 60, "/ready true again")
+        await until(r.all_stored, WAIT, "every message stored after the restart")
+        note = f"/ready: true → false → true ({ready:.1f} s after PostgreSQL was back)"
+        return await r.result("PostgreSQL restarted mid-burst", _since(started), note)
 
 
 async def _not(probe: object) -> bool:
