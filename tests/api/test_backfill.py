@@ -62,7 +62,7 @@ def _envelope(session: SessionRow, event: str, payload: dict[str, Any]) -> bytes
 
 
 async def _stored(pool: asyncpg.Pool) -> list[tuple[str, str]]:
-    rows = await pool.fetch("SELECT message_id, body FROM messages ORDER BY \"timestamp\", id")
+    rows = await pool.fetch('SELECT message_id, body FROM messages ORDER BY "timestamp", id')
     return [(r["message_id"], r["body"]) for r in rows]
 
 
