@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from conectafy.api.auth import Accounts, AuthUser, InvalidToken
 from conectafy.api.media_store import MediaStore
 from conectafy.api.ratelimit import TokenBucketLimiter
+from conectafy.api.services.backfill import Backfiller
 from conectafy.api.services.group_commit import GroupCommit
 from conectafy.api.services.media_copy import MediaCopier
 from conectafy.api.session_directory import SessionDirectory
@@ -105,6 +106,13 @@ async def get_message_writer(request: Request) -> GroupCommit | None:
     return writer
 
 
+async def get_backfiller(request: Request) -> Backfiller | None:
+    """Background backfills after a reconnect; None when the app runs without that task."""
+    backfiller: Backfiller | None = getattr(request.app.state, "backfiller", None)
+    return backfiller
+
+
+BackfillerDep = Annotated[Backfiller | None, Depends(get_backfiller)]
 MessageWriterDep = Annotated[GroupCommit | None, Depends(get_message_writer)]
 MediaStoreDep = Annotated[MediaStore | None, Depends(get_media_store)]
 MediaCopierDep = Annotated[MediaCopier | None, Depends(get_media_copier)]

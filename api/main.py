@@ -38,20 +38,21 @@ BackgroundTask = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 def default_routers() -> list[APIRouter]:
     """Every router of the API. Add yours here (one line)."""
-    from conectafy.api.routes import auth, chats, events, health, media, sessions, webhooks
+    from conectafy.api.routes import auth, backfill, chats, events, health, media, sessions, webhooks
 
     routers = [health.router, auth.router, sessions.router, webhooks.router, chats.router, events.router]
-    return [*routers, media.router]
+    return [*routers, media.router, backfill.router]
 
 
 def default_background_tasks() -> list[BackgroundTask]:
     """Long-running tasks (event listeners, resource watchers). Add yours here (one line)."""
+    from conectafy.api.services.backfill import backfills
     from conectafy.api.services.events import live_events
     from conectafy.api.services.media_copy import media_copies
     from conectafy.api.services.retention import retention
     from conectafy.api.services.session_runtime import session_runtime
 
-    return [session_runtime, live_events, media_copies, retention]
+    return [session_runtime, live_events, media_copies, retention, backfills]
 
 
 def build_accounts(settings: ApiSettings, pool: asyncpg.Pool, http: httpx.AsyncClient) -> Accounts:

@@ -6,10 +6,22 @@ answer must not tell that the session exists).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Response,
+    UploadFile,
+    status,
+)
 
 from conectafy.api.deps import CurrentUser, DbDep, SessionDirectoryDep
 from conectafy.api.schemas.chats import (
@@ -22,6 +34,7 @@ from conectafy.api.schemas.chats import (
 )
 from conectafy.api.schemas.validation import StorableText, field_error
 from conectafy.api.services import chats as chats_service
+from conectafy.api.services import sends as sends_service
 from conectafy.api.store import contacts as contacts_store
 from conectafy.api.store import messages as messages_store
 from conectafy.api.store.sessions import SessionRow, get_session
@@ -107,31 +120,80 @@ async def mark_read(session: OwnedSession, chat_id: ChatId, pool: DbDep) -> Read
 
 
 def _waha_http_error(error: WahaError) -> HTTPException:
-    """WAHA's refusal in the caller's terms; nothing was stored."""
+    """WAHA's refusal in the caller's terms."""
     if isinstance(error, WahaStatusConflict):
         detail = f"session is not connected (WAHA status {error.status})"
         return HTTPException(status.HTTP_409_CONFLICT, detail)
     if isinstance(error, WahaUnavailable):
-        return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the session's WAHA is not reachable")
+        detail = "the session's WAHA is not reachable"
+        if not sends_service.nothing_went_out(error):
+            detail += "; the send may have gone out: retry with the same Idempotency-Key"
+        return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail)
     if isinstance(error, WahaNotSupported):
         return HTTPException(422, f"WAHA cannot send this: {error.message}")
     return HTTPException(status.HTTP_502_BAD_GATEWAY, f"WAHA refused the message: {error.message}")
 
 
-@router.post("/chats/{chat_id}/messages", response_model=MessagePublic, status_code=status.HTTP_201_CREATED)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Printable ASCII; a retry with the same key answers the first send and never sends again",
+    ),
+]
+
+
+async def _send(
+    pool: DbDep,
+    directory: SessionDirectoryDep,
+    session: SessionRow,
+    outgoing: sends_service.Outgoing,
+    key: str | None,
+    response: Response,
+) -> MessagePublic:
+    """201 sent; 202 accepted but WAHA's id not recorded yet (the row is `pending`)."""
+    try:
+        result = await sends_service.send(
+            pool, directory, session=session, outgoing=outgoing, idempotency_key=key
+        )
+    except sends_service.SessionNotConnected as error:
+        detail = {"message": str(error), "phase": error.phase, "status": error.status}
+        raise HTTPException(status.HTTP_409_CONFLICT, detail) from error
+    except sends_service.IdempotencyKeyReused as error:
+        raise HTTPException(422, str(error)) from error
+    except WahaError as error:
+        raise _waha_http_error(error) from error
+    if result.pending:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return result.message
+
+
+_SEND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": MessagePublic, "description": "Accepted; WAHA's message id is not recorded yet"},
+    409: {"description": "The session is not connected (detail names its phase)"},
+}
+
+
+@router.post(
+    "/chats/{chat_id}/messages",
+    response_model=MessagePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_SEND_RESPONSES,
+)
 async def send_text(
     session: OwnedSession,
     chat_id: ChatId,
     message: TextMessageCreate,
     pool: DbDep,
     directory: SessionDirectoryDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> MessagePublic:
-    try:
-        return await chats_service.send_text(
-            pool, directory, session=session, chat_id=chat_id, text=message.text, reply_to=message.reply_to
-        )
-    except WahaError as error:
-        raise _waha_http_error(error) from error
+    outgoing = sends_service.Outgoing(chat_id, message.text, reply_to=message.reply_to)
+    return await _send(pool, directory, session, outgoing, idempotency_key, response)
 
 
 def _upload_filename(file: UploadFile) -> str | None:
@@ -145,14 +207,21 @@ def _upload_filename(file: UploadFile) -> str | None:
         raise field_error(["body", "file"], f"file name {error}") from error
 
 
-@router.post("/chats/{chat_id}/media", response_model=MessagePublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/chats/{chat_id}/media",
+    response_model=MessagePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_SEND_RESPONSES,
+)
 async def send_media(
     session: OwnedSession,
     chat_id: ChatId,
     pool: DbDep,
     directory: SessionDirectoryDep,
+    response: Response,
     file: Annotated[UploadFile, File(description="image/*, audio/* (voice note), video/* or a document")],
     caption: Annotated[StorableText | None, Form(max_length=4096)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> MessagePublic:
     """Multipart upload; the bytes go to WAHA inline (base64), WAHA sends them to the contact."""
     filename = _upload_filename(file)
@@ -164,9 +233,6 @@ async def send_media(
         media = MediaFile.from_bytes(content, mimetype, filename)
     except ValueError as error:
         raise HTTPException(422, f"unusable file: {error}") from error
-    try:
-        return await chats_service.send_media(
-            pool, directory, session=session, chat_id=chat_id, file=media, caption=caption or None
-        )
-    except WahaError as error:
-        raise _waha_http_error(error) from error
+    body = None if mimetype.startswith("audio/") else caption or None  # a voice note has no caption
+    outgoing = sends_service.Outgoing(chat_id, body, media=media)
+    return await _send(pool, directory, session, outgoing, idempotency_key, response)

@@ -14,7 +14,8 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
 from conectafy.api import metrics
-from conectafy.api.deps import DbDep, MediaCopierDep, MessageWriterDep, SessionDirectoryDep
+from conectafy.api.deps import BackfillerDep, DbDep, MediaCopierDep, MessageWriterDep, SessionDirectoryDep
+from conectafy.api.services.backfill import reconnected
 from conectafy.api.services.ingest import Outcome, ingest_delivery
 from conectafy.session import NAME_PATTERN
 from conectafy.waha.webhooks import (
@@ -72,6 +73,7 @@ async def receive_waha_webhook(
     directory: SessionDirectoryDep,
     copier: MediaCopierDep,
     writer: MessageWriterDep,
+    backfiller: BackfillerDep,
 ) -> Response:
     """Verify, dedupe and store one delivery; 401 unsigned/forged, 404 unknown session, 200 otherwise."""
     key = await directory.webhook_key(session) if _SESSION_NAME.fullmatch(session) else None
@@ -92,4 +94,6 @@ async def receive_waha_webhook(
     metrics.WEBHOOK_DELIVERIES.labels(event.event, result.outcome).inc()
     if result.media_row is not None and copier is not None:
         copier.schedule(result.media_row)  # after commit, in the background: never delays the answer
+    if backfiller is not None and result.outcome == "stored" and reconnected(event):
+        backfiller.schedule(session, directory)  # what WAHA gave up delivering while we were away
     return _ack(result.outcome, event.event)

@@ -23,9 +23,10 @@ def _register_commands() -> None:
     for module in (sessions_cmd, logs_cmd, qr_cmd, prune_cmd):  # the kubectl plugin's day-to-day commands
         module.register(app)
 
-    from conectafy.cli import api_cmd
+    from conectafy.cli import api_cmd, backfill_cmd
 
     api_cmd.register(app)  # the API server and its migrations
+    backfill_cmd.register(app)
 
 
 _register_commands()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from fastapi import APIRouter, Request
@@ -101,11 +101,29 @@ async def send_media(request: Request, sim: SimDep) -> WahaJSON:
     return WahaJSON(raw_result(message), status_code=201)
 
 
+ChatSortBy = Literal["conversationTimestamp", "id", "name"]
+
+
 @router.get("/api/{name}/chats")
-async def list_chats(name: str, sim: SimDep, limit: int | None = None, offset: int = 0) -> WahaJSON:
+async def list_chats(
+    name: str,
+    sim: SimDep,
+    limit: int | None = None,
+    offset: int = 0,
+    sortBy: ChatSortBy | None = None,
+    sortOrder: Literal["desc", "asc"] | None = None,
+) -> WahaJSON:
+    """Most recent activity first by default; `sortBy` id/name (NOWEB chats have no name: by id) and
+    `sortOrder` as in WAHA's OpenAPI."""
     check_name(sim, name)
     await guard(sim, [WahaStatus.WORKING])
-    chats = sim.history.chats()[offset:]
+    chats = sim.history.chats()
+    if sortBy is not None:
+        key = "conversationTimestamp" if sortBy == "conversationTimestamp" else "id"
+        chats.sort(key=lambda chat: chat[key], reverse=(sortOrder or "asc") == "desc")
+    elif sortOrder == "asc":
+        chats.reverse()
+    chats = chats[offset:]
     return WahaJSON(chats[:limit] if limit is not None else chats)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self, TypeAlias
 from urllib.parse import quote
 
 import httpx
@@ -42,6 +42,10 @@ from conectafy.waha.models import (
 )
 from conectafy.waha.status import DEFAULT_SESSION, WahaStatus
 from conectafy.waha.wire import WahaHttp, json_body, parse, parse_list
+
+#: Orders the chats and messages endpoints accept (WAHA's OpenAPI enums).
+SortOrder: TypeAlias = Literal["desc", "asc"]
+ChatSortBy: TypeAlias = Literal["conversationTimestamp", "id", "name"]
 
 
 class WahaClient:
@@ -267,22 +271,49 @@ class WahaClient:
 
     # --- history (backfill) -----------------------------------------------------------------------
     async def list_chats(
-        self, session: str = DEFAULT_SESSION, *, limit: int | None = None, offset: int | None = None
+        self,
+        session: str = DEFAULT_SESSION,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        sort_by: ChatSortBy | None = None,
+        sort_order: SortOrder | None = None,
     ) -> list[Chat]:
-        params: dict[str, str | int] = {
-            key: value for key, value in (("limit", limit), ("offset", offset)) if value is not None
-        }
+        """`GET /api/{session}/chats` (NOWEB ids are `…@s.whatsapp.net`; see `Chat.chat_id`)."""
+        params = _params(limit=limit, offset=offset, sortBy=sort_by, sortOrder=sort_order)
         path = f"/api/{_checked_session(session)}/chats"
         return parse_list(Chat, await self._http.request("GET", path, params=params or None))
 
     async def list_messages(
-        self, session: str, chat_id: str, *, limit: int = 100, download_media: bool = False
+        self,
+        session: str,
+        chat_id: str,
+        *,
+        limit: int = 100,
+        offset: int | None = None,
+        download_media: bool = False,
+        sort_order: SortOrder | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        from_me: bool | None = None,
     ) -> list[ChatMessage]:
-        """Newest-first messages of one chat, for backfilling what webhooks missed during downtime."""
+        """`GET /api/{session}/chats/{chatId}/messages`: newest first unless `sort_order="asc"`; `since` and
+        `until` are unix seconds, inclusive (`filter.timestamp.gte`/`lte`), for backfilling what webhooks
+        missed during downtime."""
         if limit < 1:
             raise ValueError("limit must be >= 1")
         path = f"/api/{_checked_session(session)}/chats/{quote(_checked_chat(chat_id), safe='@')}/messages"
-        params: dict[str, str | int] = {"limit": limit, "downloadMedia": str(download_media).lower()}
+        params = _params(
+            limit=limit,
+            offset=offset,
+            downloadMedia=str(download_media).lower(),
+            sortOrder=sort_order,
+            **{
+                "filter.timestamp.gte": since,
+                "filter.timestamp.lte": until,
+                "filter.fromMe": None if from_me is None else str(from_me).lower(),
+            },
+        )
         return parse_list(ChatMessage, await self._http.request("GET", path, params=params))
 
     # --- media -------------------------------------------------------------------------------------
@@ -295,6 +326,11 @@ class WahaClient:
         path = media_path(media_url)
         content, content_type = await self._http.download(path, max_bytes=max_bytes)
         return MediaContent(content=content, content_type=content_type)
+
+
+def _params(**values: str | int | None) -> dict[str, str | int]:
+    """Query parameters without the unset ones."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _checked_session(name: str) -> str:

@@ -228,6 +228,14 @@ class Chat(WahaModel):
     name: str | None = None
     conversation_timestamp: int | None = None
 
+    @property
+    def chat_id(self) -> str:
+        """The id the messages endpoint and webhooks use: NOWEB lists a 1:1 chat as
+        `<number>@s.whatsapp.net` but its messages as `<number>@c.us`."""
+        if self.id.endswith(_SERVER_SUFFIX):
+            return self.id.removesuffix(_SERVER_SUFFIX) + "@c.us"
+        return self.id
+
 
 #: A message of chat history: WAHA returns the same WAMessage it sends in `message` webhooks, so the
 #: webhook payload model is the one source of truth for both.

@@ -30,13 +30,24 @@ def headers(owner: tuple[uuid.UUID, dict[str, str]]) -> dict[str, str]:
 
 
 @pytest.fixture
-async def simulator(session: SessionRow, directory: MemoryDirectory) -> AsyncIterator[RunningSimulator]:
-    """A paired (WORKING) simulated WAHA serving this session; no webhooks (sends are stored directly)."""
+async def simulator(
+    db_pool: asyncpg.Pool, session: SessionRow, directory: MemoryDirectory
+) -> AsyncIterator[RunningSimulator]:
+    """A paired (WORKING) simulated WAHA serving this session, which the API sees connected; no webhooks
+    (sends are stored directly)."""
     config = SimulatorConfig(api_key=SIM_KEY, paired=True, status_guard_wait_seconds=0, startup_seconds=0)
     async with run_simulator(config) as sim:
         directory.waha[session.session_name] = (sim.url, SIM_KEY)
         await _until_working(sim)
+        await _connected(db_pool, session)
         yield sim
+
+
+async def _connected(pool: asyncpg.Pool, session: SessionRow) -> None:
+    """What the operator's status mirror writes once WAHA is WORKING."""
+    await pool.execute(
+        "UPDATE whatsapp_sessions SET status = 'connected', phase = 'Connected' WHERE id = $1", session.id
+    )
 
 
 async def _until_working(sim: RunningSimulator) -> None:
@@ -278,14 +289,16 @@ async def test_send_image_upload_is_sent_as_an_image(
     )
 
 
-async def test_send_while_waha_is_not_connected_is_409_and_stores_nothing(
+async def test_send_while_waha_is_not_working_is_409_and_sends_nothing(
     client: httpx.AsyncClient,
     db_pool: asyncpg.Pool,
     session: SessionRow,
     headers: dict[str, str],
     directory: MemoryDirectory,
 ) -> None:
+    """The row still says connected (WAHA's status webhook not in yet): WAHA's own guard refuses."""
     config = SimulatorConfig(api_key=SIM_KEY, paired=False, status_guard_wait_seconds=0, startup_seconds=0)
+    await _connected(db_pool, session)
     async with run_simulator(config) as sim:
         directory.waha[session.session_name] = (sim.url, SIM_KEY)
         answer = await client.post(
@@ -293,12 +306,17 @@ async def test_send_while_waha_is_not_connected_is_409_and_stores_nothing(
         )
     assert answer.status_code == 409, answer.text
     assert answer.json()["detail"].startswith("session is not connected (WAHA status ")
-    assert await db_pool.fetchval("SELECT count(*) FROM messages") == 0
+    assert await db_pool.fetchval("SELECT array_agg(send_state) FROM messages") == ["failed"]
 
 
 async def test_send_to_an_unreachable_waha_is_503(
-    client: httpx.AsyncClient, session: SessionRow, headers: dict[str, str], directory: MemoryDirectory
+    client: httpx.AsyncClient,
+    db_pool: asyncpg.Pool,
+    session: SessionRow,
+    headers: dict[str, str],
+    directory: MemoryDirectory,
 ) -> None:
+    await _connected(db_pool, session)
     directory.waha[session.session_name] = ("http://127.0.0.1:9", SIM_KEY)
     answer = await client.post(
         f"/api/sessions/{session.id}/chats/{BOB}/messages", json={"text": "hello"}, headers=headers

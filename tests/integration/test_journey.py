@@ -28,6 +28,10 @@ from tests.integration.journey import (
     check_reply_reaches_the_contact,
     journey_until_connected,
 )
+from tests.integration.journey_sends import (
+    check_a_retried_send_reaches_the_contact_once,
+    check_backfill_brings_a_message_webhooks_missed,
+)
 from tests.integration.waha_pod import AVAILABLE_STATUS, WahaPod, run_waha_container, until
 from tests.operator.kopf_harness import (
     DEPLOYMENTS,
@@ -85,3 +89,11 @@ async def test_a_reply_reaches_the_contact_and_is_stored_from_me(journey: Journe
 
 async def test_another_user_sees_none_of_it(journey: Journey) -> None:
     await check_another_user_sees_none_of_it(journey)
+
+
+async def test_a_retried_send_reaches_the_contact_once(journey: Journey) -> None:
+    await check_a_retried_send_reaches_the_contact_once(journey)
+
+
+async def test_backfill_brings_a_message_webhooks_missed(journey: Journey) -> None:
+    await check_backfill_brings_a_message_webhooks_missed(journey)

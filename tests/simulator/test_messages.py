@@ -219,3 +219,13 @@ async def test_inbound_video_is_stored_and_served_as_mp4(working: httpx.AsyncCli
     )
     served = await working.get(body["media"]["url"].removeprefix("http://127.0.0.1:3000"))
     assert (served.headers["content-type"], served.content[4:8]) == ("video/mp4", b"ftyp")
+
+
+async def test_chats_page_in_a_stable_order_for_backfill(working: httpx.AsyncClient) -> None:
+    """`sortBy=id` with limit/offset walks every chat once, whatever arrives meanwhile."""
+    await _history(working)
+    await working.post("/_sim/messages", json={"from": "15550003333", "text": "hi"})
+    params: dict[str, str | int] = {"sortBy": "id", "sortOrder": "asc", "limit": 1, "offset": 1}
+    page = await working.get("/api/default/chats", params=params)
+    validate_exchange(page)
+    assert [chat["id"] for chat in page.json()] == ["15550003333@s.whatsapp.net"]
