@@ -28,6 +28,8 @@ log = get_logger(__name__)
 
 #: Called with ("ADDED" | "MODIFIED" | "DELETED", resource) for every WhatsAppSession event.
 SessionListener = Callable[[str, WhatsAppSession], Awaitable[None]]
+#: Called after each (re-)list with every session name that exists and the list's resourceVersion.
+SyncListener = Callable[[set[str], str | None], Awaitable[None]]
 
 
 class SessionDirectory:
@@ -54,17 +56,23 @@ class SessionDirectory:
         self._secrets: dict[str, dict[str, str]] = {}
         self._endpoints: dict[str, str] = {}
         self._waha_sessions: dict[str, str] = {}
-        #: The last seen WhatsAppSession of each name: the sessions list shows live fields without a read.
-        self._resources: dict[str, WhatsAppSession] = {}
         self._misses: dict[str, float] = {}
         self._nudges: dict[str, tuple[str, float]] = {}
         self._listeners: list[SessionListener] = []
+        self._sync_listeners: list[SyncListener] = []
         #: Every session that exists, once the first list arrived (None before): a miss for a name not in
         #: it is answered without asking Kubernetes, so made-up session names cost no API call.
         self._known: set[str] | None = None
 
-    def add_listener(self, listener: SessionListener) -> None:
+    @property
+    def namespace(self) -> str:
+        """The one namespace whose sessions this API serves."""
+        return self.kube.namespace
+
+    def add_listener(self, listener: SessionListener, on_sync: SyncListener | None = None) -> None:
         self._listeners.append(listener)
+        if on_sync is not None:
+            self._sync_listeners.append(on_sync)
 
     async def webhook_key(self, session_name: str) -> str | None:
         """The key WAHA signs this session's webhooks with; None when the session has none (yet)."""
@@ -82,10 +90,6 @@ class SessionDirectory:
             timeout=self._waha_timeout,
             retries=self._waha_retries,
         )
-
-    def cached_session(self, session_name: str) -> WhatsAppSession | None:
-        """The resource as the watch last delivered it; None before the watch saw it (or after deletion)."""
-        return self._resources.get(session_name)
 
     def waha_session(self, session_name: str) -> str:
         """The session's name inside its WAHA (`.status.wahaSession`); WAHA Core only has `default`."""
@@ -204,6 +208,8 @@ class SessionDirectory:
     async def apply_session_event(self, event: WatchEvent) -> None:
         if event.type == "SYNCED":
             self._known = set(event.object["names"])
+            for on_sync in self._sync_listeners:
+                await on_sync(set(self._known), event.object.get("resourceVersion"))
             return
         session = WhatsAppSession.model_validate(event.object)
         name = session.metadata.name
@@ -219,9 +225,6 @@ class SessionDirectory:
         if event.type == "DELETED":
             self._secrets.pop(name, None)
             self._nudges.pop(name, None)
-            self._resources.pop(name, None)
-        else:
-            self._resources[name] = session
         for listener in self._listeners:
             await listener(event.type, session)
 

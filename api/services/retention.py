@@ -17,6 +17,7 @@ import asyncpg
 
 from conectafy.api import metrics
 from conectafy.api.background import running
+from conectafy.api.leadership import leadership_of
 from conectafy.api.store import retention as retention_store
 from conectafy.logs import get_logger
 from conectafy.settings import ApiSettings
@@ -85,8 +86,11 @@ async def run_retention(
 
 @contextlib.asynccontextmanager
 async def retention(app: Any) -> AsyncIterator[None]:
-    """App background task: the retention loop, every `retention_interval`, until shutdown."""
+    """App background task: the retention loop, every `retention_interval`, on the leader only."""
     settings: ApiSettings = app.state.settings
-    loop = run_retention(app.state.pool, settings, settings.retention_interval)
+    leadership = leadership_of(app)
+    loop = leadership.run_while_leader(
+        lambda: run_retention(app.state.pool, settings, settings.retention_interval)
+    )
     async with running(loop, name="conectafy-retention"):
         yield
