@@ -95,13 +95,8 @@ class ResourceRequirements(CamelModel):
 
 class Webhook(CamelModel):
     events: list[str] = Field(
-        default_factory=lambda: [
-            "session.status",
-            "message.any",
-            "message.ack",
-            "message.reaction",
-            "message.revoked",
-        ],
+        default_factory=lambda: ["session.status", "message.any", "message.ack", "message.reaction",
+                                 "message.revoked"],
         min_length=1,
         description="WAHA webhook events delivered to the Conectafy API (message.any covers in and out).",
     )
