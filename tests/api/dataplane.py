@@ -94,10 +94,14 @@ def signed_headers(body: bytes, key: str = WEBHOOK_KEY) -> dict[str, str]:
 
 
 async def deliver(
-    client: httpx.AsyncClient, session_name: str, body: bytes, key: str = WEBHOOK_KEY
+    client: httpx.AsyncClient,
+    session_name: str,
+    body: bytes,
+    key: str = WEBHOOK_KEY,
+    namespace: str = NAMESPACE,
 ) -> httpx.Response:
     return await client.post(
-        f"/webhooks/waha/{NAMESPACE}/{session_name}", content=body, headers=signed_headers(body, key)
+        f"/webhooks/waha/{namespace}/{session_name}", content=body, headers=signed_headers(body, key)
     )
 
 
