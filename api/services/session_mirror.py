@@ -20,6 +20,7 @@ from uuid import UUID
 import asyncpg
 
 from conectafy.api import metrics
+from conectafy.kube import Kube, KubeError, NotFound
 from conectafy.logs import get_logger
 from conectafy.session import WhatsAppSession
 
@@ -49,12 +50,14 @@ class SessionMirror:
         pool: asyncpg.Pool,
         *,
         namespace: str,
+        kube: Kube | None = None,
         check_users: bool = True,
         retry_delay: float = 0.2,
         max_delay: float = 10.0,
     ) -> None:
         self.pool = pool
         self.namespace = namespace
+        self.kube = kube  # asked before a re-list removes a row (None: never remove on re-list)
         self.check_users = check_users  # Supabase mode: users live in Supabase, any UUID may be one
         self.retry_delay = retry_delay
         self.max_delay = max_delay
@@ -123,16 +126,31 @@ class SessionMirror:
             metrics.SESSION_PROJECTION_PENDING.set(len(self._pending))
 
     async def _remove_absent(self, list_version: int | None) -> None:
-        """Rows of this namespace with no resource; a row newer than the list is the list's blind spot."""
+        """Rows of this namespace whose resource the list lacks. A row written after the list (a create
+        through another replica) is not in it either, so each candidate is confirmed with one read."""
         rows = await store.rows_in(self.pool, namespace=self.namespace)
         for name, uid, version in rows:
             if name in self._known or name in self._pending:
                 continue
             if list_version is not None and version is not None and version > list_version:
                 continue
+            if await self._still_exists(name):
+                continue  # the watch delivers it soon
             async with self.pool.acquire() as conn, conn.transaction():
                 key = ResourceKey(self.namespace, name, uid, None, deleting=True)
                 await self._delete(conn, key, tombstone=True)
+
+    async def _still_exists(self, name: str) -> bool:
+        if self.kube is None:
+            return True
+        try:
+            await self.kube.get_session_object(name)
+        except NotFound:
+            return False
+        except KubeError as error:
+            log.warning("cannot confirm a session is gone; keeping its row", session=name, error=str(error))
+            return True
+        return True
 
     # --- one change, in one transaction (also called by the sessions service on create/delete) --------
     async def apply(self, event_type: str, session: WhatsAppSession) -> SessionRow | None:
@@ -155,7 +173,7 @@ class SessionMirror:
         result = await store.upsert(conn, projection)
         if result.after is None:
             metrics.SESSION_PROJECTION_WRITES.labels("unchanged").inc()
-            return result.before
+            return result.current
         metrics.SESSION_PROJECTION_WRITES.labels("changed").inc()
         if result.before is not None and result.before.user_id != result.after.user_id:
             await _emit(conn, result.before.user_id, SESSION_DELETED_EVENT, deleted_event_data(result.before))

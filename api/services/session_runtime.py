@@ -39,7 +39,9 @@ async def session_runtime(app: FastAPI) -> AsyncIterator[None]:
     pool: asyncpg.Pool = app.state.pool
     kube = Kube(settings.namespace, url=settings.kubernetes_url)
     directory = build_directory(settings, kube)
-    mirror = SessionMirror(pool, namespace=settings.namespace, check_users=not settings.supabase_mode)
+    mirror = SessionMirror(
+        pool, namespace=settings.namespace, kube=kube, check_users=not settings.supabase_mode
+    )
     directory.add_listener(mirror.on_event, mirror.on_sync)
     app.state.kube = kube
     app.state.session_directory = directory

@@ -72,10 +72,12 @@ def _args(p: SessionProjection) -> list[Any]:
 
 @dataclass(frozen=True, slots=True)
 class Upserted:
-    """The row before (None: new) and after the write; `after` None: nothing written."""
+    """The row before (None: new) and after the write (None: nothing written), and the row as it is now
+    (a concurrent writer may have inserted the same state first)."""
 
     before: SessionRow | None
     after: SessionRow | None
+    current: SessionRow | None
 
 
 async def upsert(conn: asyncpg.Connection, projection: SessionProjection) -> Upserted:
@@ -92,7 +94,14 @@ async def upsert(conn: asyncpg.Connection, projection: SessionProjection) -> Ups
         projection.session_name,
     )
     record = await conn.fetchrow(UPSERT_SQL, *_args(projection))
-    return Upserted(row_of(old) if old else None, row_of(record) if record else None)
+    if record is None:
+        record = await conn.fetchrow(
+            f"SELECT {COLUMNS} FROM whatsapp_sessions WHERE session_name = $1", projection.session_name
+        )
+        after = None
+    else:
+        after = row_of(record)
+    return Upserted(row_of(old) if old else None, after, row_of(record) if record else None)
 
 
 async def _replace_other_uid(conn: asyncpg.Connection, p: SessionProjection) -> None:
