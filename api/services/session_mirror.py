@@ -162,7 +162,9 @@ class SessionMirror:
             if owner is not None and (not self.check_users or await store.user_exists(conn, user_id=owner)):
                 self._owner_found(key.name)
                 return await self._upsert(conn, projection_of(session, key, owner))
-            if not gone:
+            if gone:
+                self._owner_found(key.name)  # forgotten: a deleted session is nobody's problem
+            else:
                 self._owner_missing(key.name, session)
             await self._delete(conn, key, tombstone=gone)
             return None

@@ -37,8 +37,12 @@ def to_public(row: SessionRow) -> SessionPublic:
 
 
 def session_event_data(row: SessionRow) -> dict[str, Any]:
-    """`{"session_id": …, "session": SessionPublic}`: every event about a session names it this way."""
-    return {"session_id": str(row.id), "session": to_public(row).model_dump(mode="json")}
+    """`session_id` and `session_name` like every event about a session, and the whole SessionPublic."""
+    return {
+        "session_id": str(row.id),
+        "session_name": row.session_name,
+        "session": to_public(row).model_dump(mode="json"),
+    }
 
 
 def deleted_event_data(row: SessionRow) -> dict[str, Any]:
