@@ -56,7 +56,7 @@ def test_operator_settings_point_webhooks_at_the_api_service() -> None:
         "CONECTAFY_WAHA_IMAGE_REPOSITORY": "devlikeapro/waha",
         "CONECTAFY_WAHA_VERSION": "2026.8.2",
         "CONECTAFY_LOG_FORMAT": "json",
-        "CONECTAFY_WEBHOOK_URL_TEMPLATE": "http://conectafy-api.conectafy.svc:8000/webhooks/waha/{name}",
+        "CONECTAFY_WEBHOOK_URL_TEMPLATE": "http://conectafy-api.conectafy.svc:8000/webhooks/waha/{namespace}/{name}",
     }
 
 
