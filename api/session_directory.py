@@ -21,6 +21,7 @@ from conectafy.logs import get_logger
 from conectafy.operator.identity import child_names
 from conectafy.operator.manifests import API_KEY, WEBHOOK_HMAC_KEY
 from conectafy.session import WhatsAppSession
+from conectafy.session_keys import session_keys
 from conectafy.waha.client import WahaClient
 from conectafy.waha.status import DEFAULT_SESSION
 
@@ -45,8 +46,11 @@ class SessionDirectory:
         waha_retries: int = 1,
         nudge_debounce: float = 5.0,
         miss_ttl: float = 5.0,
+        key_master: str | None = None,
     ) -> None:
         self.kube = kube
+        #: With a master key, session keys are derived here and no Secret is ever read or watched.
+        self._key_master = key_master
         self._template = waha_url_template
         self._port = waha_port
         self._waha_timeout = waha_timeout
@@ -136,7 +140,10 @@ class SessionDirectory:
         await self.kube.ping()
 
     async def _secret(self, session_name: str) -> dict[str, str]:
-        """Cached Secret data; a miss reads the Secret once, an absent one is re-read after miss_ttl."""
+        """Cached Secret data; a miss reads the Secret once, an absent one is re-read after miss_ttl.
+        With a key master: the derived keys of a session that exists, no Kubernetes read at all."""
+        if self._key_master is not None:
+            return self._derived(session_name)
         if session_name in self._secrets:
             return self._secrets[session_name]
         if self._known is not None and session_name not in self._known:
@@ -155,12 +162,20 @@ class SessionDirectory:
         self._secrets[session_name] = data
         return data
 
+    def _derived(self, session_name: str) -> dict[str, str]:
+        if self._known is None or session_name not in self._known or self._key_master is None:
+            return {}  # before the first list, or no such session: unknown, as with Secrets
+        api_key, webhook_key = session_keys(self._key_master, namespace=self.namespace, name=session_name)
+        return {API_KEY: api_key, WEBHOOK_HMAC_KEY: webhook_key}
+
     async def run(self, *, retry_delay: float = 1.0, max_delay: float = 30.0) -> None:
-        """Follow the Secrets and the sessions until cancelled (the app lifespan owns this task)."""
-        await asyncio.gather(
-            self._follow(self.kube.watch_session_secrets, self.apply_secret_event, retry_delay, max_delay),
-            self._follow(self.kube.watch_sessions, self.apply_session_event, retry_delay, max_delay),
-        )
+        """Follow the sessions (and, without a key master, their Secrets) until cancelled."""
+        follows = [self._follow(self.kube.watch_sessions, self.apply_session_event, retry_delay, max_delay)]
+        if self._key_master is None:
+            follows.append(
+                self._follow(self.kube.watch_session_secrets, self.apply_secret_event, retry_delay, max_delay)
+            )
+        await asyncio.gather(*follows)
 
     async def _follow(
         self,

@@ -24,6 +24,7 @@ def build_directory(settings: ApiSettings, kube: Kube) -> SessionDirectory:
         waha_port=settings.waha_port,
         waha_timeout=settings.waha_request_timeout,
         nudge_debounce=settings.nudge_debounce_seconds,
+        key_master=settings.session_key_master.get_secret_value() if settings.session_key_master else None,
     )
 
 
