@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from conectafy import labels
 from conectafy.api.main import create_app
-from conectafy.settings import ApiSettings
+from conectafy.settings import ApiSettings, OperatorSettings
 from tests.api.dataplane import serve
 from tests.integration.journey import WAIT, create_session, register
 from tests.integration.test_journey import kmock_pod
@@ -21,6 +22,18 @@ from tests.support.kube import session_path
 
 pytestmark = pytest.mark.kmock(cls=ApiServerEmulator)
 Headers = dict[str, str]
+#: Both sides derive the sessions' keys from it: the API reads no Secret (least privilege).
+MASTER = SecretStr("integration-session-key-master-" + "k" * 32)
+
+
+@pytest.fixture
+def journey_settings(journey_settings: ApiSettings) -> ApiSettings:
+    return journey_settings.model_copy(update={"session_key_master": MASTER})
+
+
+@pytest.fixture
+def operator_settings(operator_settings: OperatorSettings) -> OperatorSettings:
+    return operator_settings.model_copy(update={"session_key_master": MASTER})
 
 
 def _expected(kube: ApiServerEmulator, owner: str) -> list[tuple[str, str, bool]]:
@@ -82,6 +95,7 @@ async def test_both_replicas_converge_to_the_resources(
             await _kubectl_create(kube, "doomed", owner)
             async with kmock_pod(kube, through_api["name"], waha_port):  # the operator sees WAHA's QR
                 await _converged(kube, [api_url, replica_b], user, owner)
+                await until(lambda: _qr_announced(db_pool), WAIT)  # a webhook verified with derived keys
                 stopped = await http.post(f"/api/sessions/{kept['id']}/stop", headers=user)
                 assert stopped.status_code == 200, stopped.text
                 await _converged(kube, [api_url, replica_b], user, owner)
@@ -92,3 +106,7 @@ async def test_both_replicas_converge_to_the_resources(
             await _converged(kube, [api_url, replica_b], user, owner)
     names = [name for name, _, _ in _expected(kube, owner)]
     assert ("doomed" in names, "latecomer" in names, len(names)) == (False, True, 4)
+
+
+async def _qr_announced(pool: asyncpg.Pool) -> bool:
+    return bool(await pool.fetchval("SELECT count(*) FROM events WHERE type = 'qr'"))
