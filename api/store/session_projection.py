@@ -87,6 +87,7 @@ async def upsert(conn: asyncpg.Connection, projection: SessionProjection) -> Ups
     (with its messages), unless it is the newer one. The old row is locked and returned so the caller
     can tell a visible change from a new resourceVersion alone.
     """
+    await _lock(conn, projection.namespace, projection.session_name)
     if projection.uid is not None:
         await _replace_other_uid(conn, projection)
     old = await conn.fetchrow(
@@ -102,6 +103,14 @@ async def upsert(conn: asyncpg.Connection, projection: SessionProjection) -> Ups
     else:
         after = row_of(record)
     return Upserted(row_of(old) if old else None, after, row_of(record) if record else None)
+
+
+async def _lock(conn: asyncpg.Connection, namespace: str, session_name: str) -> None:
+    """One projection of a session at a time (the API's create and the leader's watch may race): ON
+    CONFLICT settles only the name's index, a concurrent insert would still trip the uid's."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 10))", f"{namespace}/{session_name}"
+    )
 
 
 async def _replace_other_uid(conn: asyncpg.Connection, p: SessionProjection) -> None:
@@ -126,6 +135,7 @@ async def delete(
 ) -> SessionRow | None:
     """Drop the row (messages cascade); None if there was none. `tombstone`: the resource is gone for
     good, so its uid never comes back (not so for a session that merely lost its owner label)."""
+    await _lock(conn, namespace, session_name)
     if uid is not None and tombstone:
         await conn.execute(
             "INSERT INTO session_tombstones (uid, namespace, session_name) VALUES ($1, $2, $3)"
