@@ -65,7 +65,7 @@ MEDIA_COPIES = Counter(
 )
 RETENTION_DELETED = Counter(
     "conectafy_api_retention_deleted_rows_total",
-    "Rows deleted by data retention, by table (events, webhook_deliveries).",
+    "Rows deleted by data retention, by table (events, webhook_deliveries, session_tombstones).",
     ["table"],
     registry=REGISTRY,
 )

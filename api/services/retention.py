@@ -19,6 +19,7 @@ from conectafy.api import metrics
 from conectafy.api.background import running
 from conectafy.api.leadership import leadership_of
 from conectafy.api.store import retention as retention_store
+from conectafy.api.store import session_projection as projection_store
 from conectafy.logs import get_logger
 from conectafy.settings import ApiSettings
 
@@ -31,6 +32,7 @@ DeleteBatch = Callable[..., Awaitable[int]]
 class Purged:
     events: int
     deliveries: int
+    tombstones: int = 0  # deleted sessions' uids, kept as long as dedupe records (late watch events)
 
 
 async def _purge(pool: asyncpg.Pool, delete: DeleteBatch, *, before: datetime, batch_size: int) -> int:
@@ -57,9 +59,16 @@ async def purge_expired(pool: asyncpg.Pool, settings: ApiSettings, *, now: datet
         before=now - settings.deliveries_retention,
         batch_size=size,
     )
+    tombstones = await _purge(
+        pool,
+        projection_store.delete_tombstones_before,
+        before=now - settings.deliveries_retention,
+        batch_size=size,
+    )
     metrics.RETENTION_DELETED.labels("events").inc(events)
     metrics.RETENTION_DELETED.labels("webhook_deliveries").inc(deliveries)
-    return Purged(events=events, deliveries=deliveries)
+    metrics.RETENTION_DELETED.labels("session_tombstones").inc(tombstones)
+    return Purged(events=events, deliveries=deliveries, tombstones=tombstones)
 
 
 async def run_retention(
