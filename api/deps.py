@@ -19,6 +19,7 @@ from conectafy.api.ratelimit import TokenBucketLimiter
 from conectafy.api.services.backfill import Backfiller
 from conectafy.api.services.group_commit import GroupCommit
 from conectafy.api.services.media_copy import MediaCopier
+from conectafy.api.services.session_mirror import SessionMirror
 from conectafy.api.session_directory import SessionDirectory
 from conectafy.kube import Kube, KubeError
 from conectafy.settings import ApiSettings
@@ -85,8 +86,14 @@ async def get_session_directory(request: Request) -> SessionDirectory:
     return directory
 
 
+async def get_session_mirror(request: Request) -> SessionMirror:
+    mirror: SessionMirror = request.app.state.session_mirror
+    return mirror
+
+
 KubeDep = Annotated[Kube, Depends(get_kube)]
 SessionDirectoryDep = Annotated[SessionDirectory, Depends(get_session_directory)]
+SessionMirrorDep = Annotated[SessionMirror, Depends(get_session_mirror)]
 
 
 async def get_media_store(request: Request) -> MediaStore | None:

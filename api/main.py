@@ -46,13 +46,14 @@ def default_routers() -> list[APIRouter]:
 
 def default_background_tasks() -> list[BackgroundTask]:
     """Long-running tasks (event listeners, resource watchers). Add yours here (one line)."""
+    from conectafy.api.leadership import leader_election
     from conectafy.api.services.backfill import backfills
     from conectafy.api.services.events import live_events
     from conectafy.api.services.media_copy import media_copies
     from conectafy.api.services.retention import retention
     from conectafy.api.services.session_runtime import session_runtime
 
-    return [session_runtime, live_events, media_copies, retention, backfills]
+    return [leader_election, session_runtime, live_events, media_copies, retention, backfills]
 
 
 def build_accounts(settings: ApiSettings, pool: asyncpg.Pool, http: httpx.AsyncClient) -> Accounts:

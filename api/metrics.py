@@ -66,7 +66,31 @@ MEDIA_COPIES = Counter(
 )
 RETENTION_DELETED = Counter(
     "conectafy_api_retention_deleted_rows_total",
-    "Rows deleted by data retention, by table (events, webhook_deliveries).",
+    "Rows deleted by data retention, by table (events, webhook_deliveries, session_tombstones).",
     ["table"],
+    registry=REGISTRY,
+)
+
+# --- the session projection (issue 10) -------------------------------------------------------------------
+SESSION_PROJECTION_WRITES = Counter(
+    "conectafy_api_session_projection_writes_total",
+    "Session rows written by the projection of WhatsAppSession resources, by outcome (changed, unchanged,"
+    " deleted, failed; failed writes are retried).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+SESSION_PROJECTION_PENDING = Gauge(
+    "conectafy_api_session_projection_pending",
+    "Session changes seen by this process's watch and not yet written to the database.",
+    registry=REGISTRY,
+)
+SESSIONS_UNKNOWN_OWNER = Gauge(
+    "conectafy_api_sessions_unknown_owner",
+    "WhatsAppSessions whose conectafy.io/owner label names no user: reconciled, shown to nobody.",
+    registry=REGISTRY,
+)
+BACKGROUND_LEADER = Gauge(
+    "conectafy_api_background_leader",
+    "1 while this API process holds the advisory lock that makes it run the once-per-cluster work.",
     registry=REGISTRY,
 )

@@ -21,6 +21,7 @@ from conectafy.logs import get_logger
 from conectafy.operator.identity import child_names
 from conectafy.operator.manifests import API_KEY, WEBHOOK_HMAC_KEY
 from conectafy.session import WhatsAppSession
+from conectafy.session_keys import session_keys
 from conectafy.waha.client import WahaClient
 from conectafy.waha.status import DEFAULT_SESSION
 
@@ -28,6 +29,8 @@ log = get_logger(__name__)
 
 #: Called with ("ADDED" | "MODIFIED" | "DELETED", resource) for every WhatsAppSession event.
 SessionListener = Callable[[str, WhatsAppSession], Awaitable[None]]
+#: Called after each (re-)list with every session name that exists and the list's resourceVersion.
+SyncListener = Callable[[set[str], str | None], Awaitable[None]]
 
 
 class SessionDirectory:
@@ -43,8 +46,11 @@ class SessionDirectory:
         waha_retries: int = 1,
         nudge_debounce: float = 5.0,
         miss_ttl: float = 5.0,
+        key_master: str | None = None,
     ) -> None:
         self.kube = kube
+        #: With a master key, session keys are derived here and no Secret is ever read or watched.
+        self._key_master = key_master
         self._template = waha_url_template
         self._port = waha_port
         self._waha_timeout = waha_timeout
@@ -54,17 +60,23 @@ class SessionDirectory:
         self._secrets: dict[str, dict[str, str]] = {}
         self._endpoints: dict[str, str] = {}
         self._waha_sessions: dict[str, str] = {}
-        #: The last seen WhatsAppSession of each name: the sessions list shows live fields without a read.
-        self._resources: dict[str, WhatsAppSession] = {}
         self._misses: dict[str, float] = {}
         self._nudges: dict[str, tuple[str, float]] = {}
         self._listeners: list[SessionListener] = []
+        self._sync_listeners: list[SyncListener] = []
         #: Every session that exists, once the first list arrived (None before): a miss for a name not in
         #: it is answered without asking Kubernetes, so made-up session names cost no API call.
         self._known: set[str] | None = None
 
-    def add_listener(self, listener: SessionListener) -> None:
+    @property
+    def namespace(self) -> str:
+        """The one namespace whose sessions this API serves."""
+        return self.kube.namespace
+
+    def add_listener(self, listener: SessionListener, on_sync: SyncListener | None = None) -> None:
         self._listeners.append(listener)
+        if on_sync is not None:
+            self._sync_listeners.append(on_sync)
 
     async def webhook_key(self, session_name: str) -> str | None:
         """The key WAHA signs this session's webhooks with; None when the session has none (yet)."""
@@ -82,10 +94,6 @@ class SessionDirectory:
             timeout=self._waha_timeout,
             retries=self._waha_retries,
         )
-
-    def cached_session(self, session_name: str) -> WhatsAppSession | None:
-        """The resource as the watch last delivered it; None before the watch saw it (or after deletion)."""
-        return self._resources.get(session_name)
 
     def waha_session(self, session_name: str) -> str:
         """The session's name inside its WAHA (`.status.wahaSession`); WAHA Core only has `default`."""
@@ -132,7 +140,10 @@ class SessionDirectory:
         await self.kube.ping()
 
     async def _secret(self, session_name: str) -> dict[str, str]:
-        """Cached Secret data; a miss reads the Secret once, an absent one is re-read after miss_ttl."""
+        """Cached Secret data; a miss reads the Secret once, an absent one is re-read after miss_ttl.
+        With a key master: the derived keys of a session that exists, no Kubernetes read at all."""
+        if self._key_master is not None:
+            return self._derived(session_name)
         if session_name in self._secrets:
             return self._secrets[session_name]
         if self._known is not None and session_name not in self._known:
@@ -151,12 +162,20 @@ class SessionDirectory:
         self._secrets[session_name] = data
         return data
 
+    def _derived(self, session_name: str) -> dict[str, str]:
+        if self._known is None or session_name not in self._known or self._key_master is None:
+            return {}  # before the first list, or no such session: unknown, as with Secrets
+        api_key, webhook_key = session_keys(self._key_master, namespace=self.namespace, name=session_name)
+        return {API_KEY: api_key, WEBHOOK_HMAC_KEY: webhook_key}
+
     async def run(self, *, retry_delay: float = 1.0, max_delay: float = 30.0) -> None:
-        """Follow the Secrets and the sessions until cancelled (the app lifespan owns this task)."""
-        await asyncio.gather(
-            self._follow(self.kube.watch_session_secrets, self.apply_secret_event, retry_delay, max_delay),
-            self._follow(self.kube.watch_sessions, self.apply_session_event, retry_delay, max_delay),
-        )
+        """Follow the sessions (and, without a key master, their Secrets) until cancelled."""
+        follows = [self._follow(self.kube.watch_sessions, self.apply_session_event, retry_delay, max_delay)]
+        if self._key_master is None:
+            follows.append(
+                self._follow(self.kube.watch_session_secrets, self.apply_secret_event, retry_delay, max_delay)
+            )
+        await asyncio.gather(*follows)
 
     async def _follow(
         self,
@@ -204,6 +223,8 @@ class SessionDirectory:
     async def apply_session_event(self, event: WatchEvent) -> None:
         if event.type == "SYNCED":
             self._known = set(event.object["names"])
+            for on_sync in self._sync_listeners:
+                await on_sync(set(self._known), event.object.get("resourceVersion"))
             return
         session = WhatsAppSession.model_validate(event.object)
         name = session.metadata.name
@@ -219,9 +240,6 @@ class SessionDirectory:
         if event.type == "DELETED":
             self._secrets.pop(name, None)
             self._nudges.pop(name, None)
-            self._resources.pop(name, None)
-        else:
-            self._resources[name] = session
         for listener in self._listeners:
             await listener(event.type, session)
 

@@ -26,8 +26,11 @@ class OperatorSettings(BaseSettings):
     #: The default is the Service's in-cluster DNS name; outside the cluster (development) point it at a
     #: port-forward or a simulator, e.g. "http://127.0.0.1:3000".
     waha_url_template: str = "http://{service}.{namespace}.svc:{port}"
+    #: Master key the sessions' WAHA API keys and webhook HMAC keys are derived from (shared with the API,
+    #: which then reads no Secret). Unset: random keys per session, read by the API from their Secrets.
+    session_key_master: SecretStr | None = None
     #: Where WAHA delivers webhooks. Placeholders: {name}, {namespace}. Empty disables webhooks.
-    webhook_url_template: str = "http://conectafy-api.{namespace}.svc:8000/webhooks/waha/{name}"
+    webhook_url_template: str = "http://conectafy-api.{namespace}.svc:8000/webhooks/waha/{namespace}/{name}"
     webhook_retries_policy: str = "exponential"
     webhook_retries_delay_seconds: int = 2
     webhook_retries_attempts: int = 10
@@ -120,6 +123,12 @@ class ApiSettings(BaseSettings):
     waha_request_timeout: float = Field(default=10.0, gt=0)
     #: A webhook's "re-read WAHA" nudge is sent at most once per session and status in this window.
     nudge_debounce_seconds: float = Field(default=5.0, ge=0)
+    #: The operator's session key master (same value): the API derives each session's WAHA API key and
+    #: webhook HMAC key instead of reading the sessions' Secrets (then its Role needs no Secret access).
+    session_key_master: SecretStr | None = None
+    #: How often a replica that does not lead tries to take over the once-per-cluster work (session
+    #: projection, media sweeper, retention); also how soon a dead leader is replaced.
+    leader_retry_seconds: float = Field(default=2.0, gt=0)
     #: Largest request body accepted (413 beyond it).
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     #: The built dashboard, served at / when it exists.

@@ -22,6 +22,7 @@ from conectafy.operator.manifests import (
     build_secret,
     build_service,
     child_names,
+    derived_secret_data,
     missing_secret_data,
 )
 from conectafy.settings import OperatorSettings
@@ -49,15 +50,18 @@ async def _apply(
 
 
 async def ensure_secret(
-    kube: KubeClient, ledger: Ledger, ref: SessionRef, cached: ChildState | None
+    kube: KubeClient, ledger: Ledger, ref: SessionRef, cached: ChildState | None, master: str | None = None
 ) -> dict[str, str]:
     """Create the Secret once; later only add missing keys — a key is never regenerated.
 
-    A Secret that exists before the session (a user bringing their own API key) is kept and adopted."""
+    A Secret that exists before the session (a user bringing their own API key) is kept and adopted.
+    With a session key `master`, the API and webhook keys are the derived ones (the API computes them
+    instead of reading this Secret); they replace stored ones, once."""
+    derived = derived_secret_data(master, ref) if master else {}
     if cached is not None:
         existing = cached.secret_data
     else:
-        fresh = missing_secret_data({})
+        fresh = {**missing_secret_data({}), **derived}
         desired = build_secret(ref, fresh)
         created = await create_child(kube, SECRETS, desired)
         if created is not None:
@@ -65,7 +69,7 @@ async def ensure_secret(
             return fresh
         # Already there (the cache lags, or the user made it): read it, never overwrite its keys.
         existing = decode_secret(await get_child(kube, SECRETS, ref.namespace, child_names(ref.name).secret))
-    data = {**existing, **missing_secret_data(existing)}
+    data = {**existing, **missing_secret_data(existing), **derived}
     await _apply(kube, ledger, SECRETS, build_secret(ref, data), cached)
     return data
 
@@ -76,7 +80,8 @@ async def ensure_children(
     """Secret, PVC, Deployment, Service, in that order; a 422 stops there and says why."""
     secret_data = cached.secret.secret_data if cached.secret else {}
     try:
-        secret_data = await ensure_secret(kube, ledger, ref, cached.secret)
+        master = settings.session_key_master.get_secret_value() if settings.session_key_master else None
+        secret_data = await ensure_secret(kube, ledger, ref, cached.secret, master)
         await _apply(kube, ledger, PVCS, build_pvc(ref, settings), cached.pvc)
         live = await _apply(kube, ledger, DEPLOYMENTS, build_deployment(ref, settings), cached.deployment)
         await _apply(kube, ledger, SERVICES, build_service(ref, settings), cached.service)

@@ -26,6 +26,7 @@ from conectafy.operator.identity import (
 )
 from conectafy.operator.quantity import parse_quantity
 from conectafy.operator.workload import PRESETS, build_deployment, resources_for
+from conectafy.session_keys import session_keys
 from conectafy.settings import OperatorSettings
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "build_secret",
     "build_service",
     "child_names",
+    "derived_secret_data",
     "generate_secret_data",
     "image_for",
     "labels_for",
@@ -90,6 +92,13 @@ def missing_secret_data(existing: Mapping[str, str]) -> dict[str, str]:
     elif API_KEY not in existing:
         missing[API_KEY_SHA512] = fresh[API_KEY_SHA512]
     return missing
+
+
+def derived_secret_data(master: str, ref: SessionRef) -> dict[str, str]:
+    """The keys the API derives on its own from the shared master key (conectafy.session_keys): with a
+    master key configured they replace stored ones, so the API never has to read this Secret."""
+    api_key, webhook_key = session_keys(master, namespace=ref.namespace, name=ref.name)
+    return {API_KEY: api_key, API_KEY_SHA512: _api_key_hash(api_key), WEBHOOK_HMAC_KEY: webhook_key}
 
 
 def build_secret(ref: SessionRef, data: Mapping[str, str]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from conectafy.phase import e164, phase_for
 from conectafy.session import Condition, ConditionType, Phase, WhatsAppSessionStatus
 from conectafy.waha.status import DEFAULT_SESSION, WahaStatus
 
@@ -40,16 +41,6 @@ WARNING_REASONS = frozenset(
     {Reason.FAILED, Reason.WAHA_UNREACHABLE, Reason.WORKLOAD_UNAVAILABLE, Reason.INVALID_SPEC}
 )
 
-_PHASE_BY_WAHA: dict[WahaStatus, Phase] = {
-    WahaStatus.STOPPED: Phase.STOPPED,
-    WahaStatus.STARTING: Phase.STARTING,
-    WahaStatus.SCAN_QR_CODE: Phase.SCAN_QR,
-    WahaStatus.PASSKEY_REQUIRED: Phase.SCAN_QR,  # like a QR: waiting for the user's phone
-    WahaStatus.PASSKEY_CONFIRMATION_REQUIRED: Phase.SCAN_QR,
-    WahaStatus.WORKING: Phase.CONNECTED,
-    WahaStatus.FAILED: Phase.FAILED,
-}
-
 _CONNECTED_REASON: dict[WahaStatus, str] = {
     WahaStatus.STOPPED: Reason.STOPPED,
     WahaStatus.STARTING: Reason.STARTING,
@@ -59,17 +50,6 @@ _CONNECTED_REASON: dict[WahaStatus, str] = {
     WahaStatus.WORKING: Reason.WORKING,
     WahaStatus.FAILED: Reason.FAILED,
 }
-
-
-def phase_for(waha_status: WahaStatus | None, *, paused: bool, workload_available: bool) -> Phase:
-    """Paused wins; without an available workload WAHA's word is stale; then WAHA's status decides."""
-    if paused:
-        return Phase.STOPPED
-    if not workload_available:
-        return Phase.PENDING if waha_status is None else Phase.STARTING
-    if waha_status is None:
-        return Phase.STARTING  # the pod is ready but WAHA did not answer yet
-    return _PHASE_BY_WAHA[waha_status]
 
 
 @dataclass(frozen=True)
@@ -91,13 +71,9 @@ class Observation:
 
 def phone_from_me_id(me_id: str | None) -> str | None:
     """WAHA's `me.id` ("15550001111@c.us") as E.164 ("+15550001111"); None for anything else."""
-    if not me_id:
+    if not me_id or "@" not in me_id:
         return None
-    user, _, server = me_id.partition("@")
-    user = user.split(":", 1)[0]  # multi-device ids may carry ":<device>"
-    if server not in ("c.us", "s.whatsapp.net") or not user.isdigit():
-        return None
-    return f"+{user}"
+    return e164(me_id)
 
 
 def _ready(obs: Observation) -> tuple[Literal["True", "False"], str, str]:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from ..deps import CurrentUser, DbDep, KubeDep, SessionDirectoryDep, SettingsDep
+from ..deps import CurrentUser, DbDep, KubeDep, SessionDirectoryDep, SessionMirrorDep, SettingsDep
 from ..schemas.sessions import (
     PairingCodeCreate,
     PairingCodePublic,
@@ -42,60 +42,71 @@ def _http_errors() -> Iterator[None]:
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={403: {"description": "Quota reached"}})
 async def create_session(
-    body: SessionCreate, user: CurrentUser, pool: DbDep, kube: KubeDep, settings: SettingsDep
+    body: SessionCreate,
+    user: CurrentUser,
+    pool: DbDep,
+    kube: KubeDep,
+    mirror: SessionMirrorDep,
+    settings: SettingsDep,
 ) -> SessionPublic:
     """Create a WhatsApp number: a WhatsAppSession resource (the operator starts its WAHA) and its row."""
     with _http_errors():
         return await service.create_session(
-            pool, kube, user_id=user.id, data=body, quota=settings.session_quota_per_user
+            pool, kube, mirror, user_id=user.id, data=body, quota=settings.session_quota_per_user
         )
 
 
 @router.get("")
-async def list_sessions(
-    user: CurrentUser, pool: DbDep, directory: SessionDirectoryDep
-) -> list[SessionPublic]:
-    """The user's numbers with their live status, from the API's watch of the resources."""
-    return await service.list_sessions(pool, directory, user_id=user.id)
+async def list_sessions(user: CurrentUser, pool: DbDep) -> list[SessionPublic]:
+    """The user's numbers with their live status: the projection of the resources (kubectl's too)."""
+    return await service.list_sessions(pool, user_id=user.id)
 
 
 @router.get("/{session_id}", responses=_ERRORS)
-async def get_session(session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep) -> SessionPublic:
-    """The session with its live status read from the resource."""
+async def get_session(session_id: UUID, user: CurrentUser, pool: DbDep) -> SessionPublic:
+    """The session with its live status, as projected from the resource."""
     with _http_errors():
-        return await service.get_session(pool, kube, user_id=user.id, session_id=session_id)
+        return await service.get_session(pool, user_id=user.id, session_id=session_id)
 
 
 @router.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
-async def delete_session(session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep) -> None:
+async def delete_session(
+    session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep, mirror: SessionMirrorDep
+) -> None:
     """Delete the number: the operator logs WAHA out and removes it; the messages go with the row."""
     with _http_errors():
-        await service.delete_session(pool, kube, user_id=user.id, session_id=session_id)
+        await service.delete_session(pool, kube, mirror, user_id=user.id, session_id=session_id)
 
 
 @router.post("/{session_id}/stop", responses=_ERRORS)
-async def stop_session(session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep) -> SessionPublic:
+async def stop_session(
+    session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep, mirror: SessionMirrorDep
+) -> SessionPublic:
     """Scale WAHA to zero (spec.paused=true); the WhatsApp login is kept."""
     with _http_errors():
         return await service.patch_session(
-            pool, kube, user_id=user.id, session_id=session_id, patch=service.paused_patch(True)
+            pool, kube, mirror, user_id=user.id, session_id=session_id, patch=service.paused_patch(True)
         )
 
 
 @router.post("/{session_id}/start", responses=_ERRORS)
-async def start_session(session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep) -> SessionPublic:
+async def start_session(
+    session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep, mirror: SessionMirrorDep
+) -> SessionPublic:
     with _http_errors():
         return await service.patch_session(
-            pool, kube, user_id=user.id, session_id=session_id, patch=service.paused_patch(False)
+            pool, kube, mirror, user_id=user.id, session_id=session_id, patch=service.paused_patch(False)
         )
 
 
 @router.post("/{session_id}/restart", responses=_ERRORS)
-async def restart_session(session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep) -> SessionPublic:
+async def restart_session(
+    session_id: UUID, user: CurrentUser, pool: DbDep, kube: KubeDep, mirror: SessionMirrorDep
+) -> SessionPublic:
     """Roll the WAHA pod (annotation conectafy.io/restartedAt); the login is kept."""
     with _http_errors():
         return await service.patch_session(
-            pool, kube, user_id=user.id, session_id=session_id, patch=service.restart_patch()
+            pool, kube, mirror, user_id=user.id, session_id=session_id, patch=service.restart_patch()
         )
 
 

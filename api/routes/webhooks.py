@@ -1,6 +1,8 @@
-"""`POST /webhooks/waha/{session}`: signed WAHA deliveries in, rows and live events out.
+"""`POST /webhooks/waha/{namespace}/{session}`: signed WAHA deliveries in, rows and live events out.
 
-Every WAHA container calls its own session `default`, so our session's identity is the URL. The HMAC is
+Every WAHA container calls its own session `default`, so our session's identity is the URL: namespace
+and name, as names are only unique per namespace. A namespace this API does not serve is answered
+404 like an unknown session, so same-named sessions elsewhere never reach these rows. The HMAC is
 checked on the raw body before anything is parsed or stored; the age of a delivery is not checked,
 because WAHA's retries resend the original envelope for minutes and ingestion is idempotent anyway.
 """
@@ -65,8 +67,9 @@ def _parse(raw: bytes) -> WebhookEvent:
         raise HTTPException(422, error.errors) from error
 
 
-@router.post("/webhooks/waha/{session}", response_model=WebhookAck)
+@router.post("/webhooks/waha/{namespace}/{session}", response_model=WebhookAck)
 async def receive_waha_webhook(
+    namespace: str,
     session: str,
     request: Request,
     pool: DbDep,
@@ -76,7 +79,8 @@ async def receive_waha_webhook(
     backfiller: BackfillerDep,
 ) -> Response:
     """Verify, dedupe and store one delivery; 401 unsigned/forged, 404 unknown session, 200 otherwise."""
-    key = await directory.webhook_key(session) if _SESSION_NAME.fullmatch(session) else None
+    ours = namespace == directory.namespace and _SESSION_NAME.fullmatch(session)
+    key = await directory.webhook_key(session) if ours else None
     if key is None:
         raise _unknown_session("")
     raw = await request.body()

@@ -35,16 +35,17 @@ class SessionCreate(BaseModel):
 
 
 class SessionPublic(BaseModel):
-    """A session: the row's data, with the resource's live status when the resource was read."""
+    """A session as the projection of its WhatsAppSession resource shows it (phase: the operator's)."""
 
     id: UUID
     name: str = Field(description="The WhatsAppSession resource name.")
+    namespace: str | None = Field(default=None, description="The resource's namespace.")
     display_name: str | None
     engine: str | None
     status: Literal["disconnected", "connecting", "connected", "error"]
-    phase: str | None
+    phase: str | None = Field(description="The resource's `.status.phase`: what the dashboard shows.")
     wa_status: str | None = Field(default=None, description="WAHA's own status, as the operator last saw it.")
-    paused: bool | None = Field(default=None, description="Stopped on purpose (null: resource not read).")
+    paused: bool | None = Field(default=None, description="Stopped on purpose (`spec.paused`).")
     phone_number: str | None
     push_name: str | None
     conditions: list[dict[str, Any]] = Field(default_factory=list)

@@ -34,8 +34,7 @@ from conectafy.api.store import messages as messages_store
 from conectafy.api.store import webhooks as webhooks_store
 from conectafy.api.store.webhooks import WebhookSession
 from conectafy.logs import get_logger
-from conectafy.text import sanitize, sanitize_optional
-from conectafy.waha.base import Me
+from conectafy.text import sanitize
 from conectafy.waha.status import WahaStatus
 from conectafy.waha.webhooks import (
     MessageAckEvent,
@@ -86,8 +85,8 @@ async def ingest_delivery(
     raw: bytes = b"",
 ) -> IngestResult:
     """Store one delivery (validated by `parse_webhook`; `raw` is its body, kept if it is dead-lettered);
-    nudges the operator after commit when the session's WAHA status changed. `writer` runs
-    MESSAGE_DELIVERY_SQL (group commit)."""
+    a first `session.status` delivery nudges the operator after commit (and writes no session state).
+    `writer` runs MESSAGE_DELIVERY_SQL (group commit)."""
     started = time.perf_counter()
     try:
         result = await _store(pool, writer, session_name, event)
@@ -179,7 +178,7 @@ async def _apply_other(conn: asyncpg.Connection, session: WebhookSession, event:
     if isinstance(event, MessageAckEvent):
         return await _on_ack(conn, session, event.payload)
     if isinstance(event, SessionStatusEvent):
-        return await _on_status(conn, session, event.payload, event.me)
+        return await _on_status(conn, session, event.payload)
     if isinstance(event, MessageReactionEvent):
         return await _on_reaction(conn, session, event.payload)
     return "ignored"
@@ -207,19 +206,11 @@ async def _on_ack(conn: asyncpg.Connection, session: WebhookSession, ack: Messag
 
 
 async def _on_status(
-    conn: asyncpg.Connection, session: WebhookSession, payload: SessionStatusPayload, me: Me | None
+    conn: asyncpg.Connection, session: WebhookSession, payload: SessionStatusPayload
 ) -> Outcome:
-    """Update the row's coarse status; SCAN_QR_CODE (first or rotated) also tells browsers a new QR."""
-    status = wire.STATUS_OF_WAHA[payload.status]
-    connected_me = me if payload.status is WahaStatus.WORKING else None
-    await webhooks_store.set_session_status(
-        conn,
-        session_id=session.id,
-        status=status,
-        phone_number=wire.number_of(connected_me.id) if connected_me else None,
-        push_name=sanitize_optional(connected_me.push_name) if connected_me else None,
-    )
-    await _emit(conn, session, "session", {"status": status, "waha_status": payload.status.value})
+    """No session state here: the operator re-reads WAHA after the nudge and writes the resource's
+    status, which reaches the row and the browsers through the projection. A QR shown (first or
+    rotated, no phase change) still tells browsers to fetch the new image."""
     if payload.status is WahaStatus.SCAN_QR_CODE:
         await _emit(conn, session, "qr", {"waha_status": payload.status.value})
     return "stored"

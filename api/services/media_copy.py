@@ -17,6 +17,7 @@ import asyncpg
 
 from conectafy.api import metrics
 from conectafy.api.background import running
+from conectafy.api.leadership import leadership_of
 from conectafy.api.media_store import MediaStore, MediaStoreError, open_media_store
 from conectafy.api.store import media as media_store
 from conectafy.api.store.media import MediaRef
@@ -134,7 +135,8 @@ async def media_copies(app: Any) -> AsyncIterator[None]:
         copier = MediaCopier(app.state.pool, store, app.state.session_directory, settings=settings)
         app.state.media_store, app.state.media_copier = store, copier
         try:
-            async with running(copier.run(settings.media_copy_interval), name="conectafy-media-sweeper"):
+            sweeper = leadership_of(app).run_while_leader(lambda: copier.run(settings.media_copy_interval))
+            async with running(sweeper, name="conectafy-media-sweeper"):  # once per cluster
                 yield
         finally:
             await copier.drain()

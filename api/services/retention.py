@@ -17,7 +17,9 @@ import asyncpg
 
 from conectafy.api import metrics
 from conectafy.api.background import running
+from conectafy.api.leadership import leadership_of
 from conectafy.api.store import retention as retention_store
+from conectafy.api.store import session_projection as projection_store
 from conectafy.logs import get_logger
 from conectafy.settings import ApiSettings
 
@@ -30,6 +32,7 @@ DeleteBatch = Callable[..., Awaitable[int]]
 class Purged:
     events: int
     deliveries: int
+    tombstones: int = 0  # deleted sessions' uids, kept as long as dedupe records (late watch events)
 
 
 async def _purge(pool: asyncpg.Pool, delete: DeleteBatch, *, before: datetime, batch_size: int) -> int:
@@ -56,9 +59,16 @@ async def purge_expired(pool: asyncpg.Pool, settings: ApiSettings, *, now: datet
         before=now - settings.deliveries_retention,
         batch_size=size,
     )
+    tombstones = await _purge(
+        pool,
+        projection_store.delete_tombstones_before,
+        before=now - settings.deliveries_retention,
+        batch_size=size,
+    )
     metrics.RETENTION_DELETED.labels("events").inc(events)
     metrics.RETENTION_DELETED.labels("webhook_deliveries").inc(deliveries)
-    return Purged(events=events, deliveries=deliveries)
+    metrics.RETENTION_DELETED.labels("session_tombstones").inc(tombstones)
+    return Purged(events=events, deliveries=deliveries, tombstones=tombstones)
 
 
 async def run_retention(
@@ -85,8 +95,11 @@ async def run_retention(
 
 @contextlib.asynccontextmanager
 async def retention(app: Any) -> AsyncIterator[None]:
-    """App background task: the retention loop, every `retention_interval`, until shutdown."""
+    """App background task: the retention loop, every `retention_interval`, on the leader only."""
     settings: ApiSettings = app.state.settings
-    loop = run_retention(app.state.pool, settings, settings.retention_interval)
+    leadership = leadership_of(app)
+    loop = leadership.run_while_leader(
+        lambda: run_retention(app.state.pool, settings, settings.retention_interval)
+    )
     async with running(loop, name="conectafy-retention"):
         yield

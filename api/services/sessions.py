@@ -2,7 +2,8 @@
 
 Ownership is checked twice: the row must belong to the user (else "not found", never "forbidden",
 so ids of other tenants cannot be probed), and the resource must carry the user in its
-`conectafy.io/owner` label. The resource is the truth for status; the row is the fast index of it.
+`conectafy.io/owner` label. The resource is the truth; the row is its projection, written only through
+`SessionMirror.apply` (the watch, and here right after a write so the answer is current).
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from conectafy.kube import Conflict, Invalid, Kube, KubeError, NotFound
 from conectafy.session import ObjectMeta, WhatsAppSession, WhatsAppSessionSpec
 
 from ..schemas.sessions import SessionCreate, SessionPublic
-from ..session_directory import SessionDirectory
-from ..store import events as events_store
 from ..store import sessions as sessions_store
 from ..store.sessions import SessionRow
-from .session_mirror import PHASE_STATUS, SESSION_DELETED_EVENT, session_event_data
+from .session_mirror import SessionMirror
+from .session_view import to_public
 
 
 class SessionServiceError(Exception):
@@ -74,37 +74,6 @@ def build_session(*, name: str, namespace: str, user_id: UUID, data: SessionCrea
     )
 
 
-def to_public(row: SessionRow, resource: WhatsAppSession | None) -> SessionPublic:
-    """The row's view, overridden by the resource's live status when it was read."""
-    fields: dict[str, Any] = {
-        "id": row.id,
-        "name": row.session_name,
-        "display_name": row.display_name,
-        "engine": row.engine,
-        "status": row.status,
-        "phase": row.phase,
-        "phone_number": row.phone_number,
-        "push_name": row.push_name,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "last_connected_at": row.last_connected_at,
-    }
-    if resource is not None:
-        fields.update(paused=resource.spec.paused, engine=resource.spec.engine.value)
-        if resource.status is not None:
-            status = resource.status
-            fields.update(
-                phase=status.phase.value,
-                status=PHASE_STATUS[status.phase],
-                wa_status=status.wa_status,
-                phone_number=status.phone_number or row.phone_number,
-                push_name=status.push_name or row.push_name,
-                last_connected_at=status.last_connected_at or row.last_connected_at,
-                conditions=[condition.to_k8s() for condition in status.conditions],
-            )
-    return SessionPublic(**fields)
-
-
 async def owned_row(pool: asyncpg.Pool, *, user_id: UUID, session_id: UUID) -> SessionRow:
     row = await sessions_store.get_session(pool, user_id=user_id, session_id=session_id)
     if row is None:
@@ -126,13 +95,11 @@ async def owned_resource(kube: Kube, *, row: SessionRow) -> WhatsAppSession:
 
 
 async def create_session(
-    pool: asyncpg.Pool, kube: Kube, *, user_id: UUID, data: SessionCreate, quota: int
+    pool: asyncpg.Pool, kube: Kube, mirror: SessionMirror, *, user_id: UUID, data: SessionCreate, quota: int
 ) -> SessionPublic:
-    """Row first (under a per-user lock, so the quota holds under concurrency), then the resource.
-
-    The row exists before the resource so the mirror never sees a resource without its row; if the
-    resource cannot be created the row is removed again and nothing is left behind.
-    """
+    """The resource, then its row through the projection, under a per-user lock held until both exist,
+    so two requests cannot both pass the quota. The watch would write the same row a moment later;
+    projecting the created resource now lets the answer carry the row's id."""
     name = resource_name(data.name)
     async with pool.acquire() as conn, conn.transaction():
         await sessions_store.lock_owner(conn, user_id=user_id)
@@ -141,22 +108,16 @@ async def create_session(
             raise QuotaExceeded(
                 f"Session quota reached: you have {count} of {quota} sessions. Delete one first."
             )
-        row = await sessions_store.insert_session(
-            conn,
-            user_id=user_id,
-            session_name=name,
-            display_name=data.display_name or data.name,
-            engine=data.engine.value,
-            webhook_url=None,
-        )
-    try:
-        resource = await kube.create_session(
-            build_session(name=name, namespace=kube.namespace, user_id=user_id, data=data)
-        )
-    except KubeError as error:
-        await sessions_store.delete_session(pool, user_id=user_id, session_id=row.id)
-        raise _creation_error(error) from error
-    return to_public(row, resource)
+        try:
+            resource = await kube.create_session(
+                build_session(name=name, namespace=kube.namespace, user_id=user_id, data=data)
+            )
+        except KubeError as error:
+            raise _creation_error(error) from error
+        row = await mirror.apply("ADDED", resource)  # still under the lock: the next count sees it
+    if row is None:  # the owner vanished in between (account deleted): nothing to show
+        raise SessionNotFoundError()
+    return to_public(row)
 
 
 def _creation_error(error: KubeError) -> SessionServiceError:
@@ -167,55 +128,46 @@ def _creation_error(error: KubeError) -> SessionServiceError:
     return KubernetesUnavailable(f"Kubernetes is not reachable, the session was not created: {error}")
 
 
-async def get_session(pool: asyncpg.Pool, kube: Kube, *, user_id: UUID, session_id: UUID) -> SessionPublic:
-    """Live status from the resource; the row alone when Kubernetes cannot be reached right now."""
+async def get_session(pool: asyncpg.Pool, *, user_id: UUID, session_id: UUID) -> SessionPublic:
+    """The row: the projection of the resource, as fresh as the API's watch."""
+    return to_public(await owned_row(pool, user_id=user_id, session_id=session_id))
+
+
+async def list_sessions(pool: asyncpg.Pool, *, user_id: UUID) -> list[SessionPublic]:
+    """One query; kubectl-created sessions with this owner's label are here like any other."""
+    return [to_public(row) for row in await sessions_store.list_sessions(pool, user_id=user_id)]
+
+
+async def delete_session(
+    pool: asyncpg.Pool, kube: Kube, mirror: SessionMirror, *, user_id: UUID, session_id: UUID
+) -> None:
+    """Delete the resource (the operator logs WAHA out and frees the pod); the projection then drops
+    the row and its messages — now, from the deletion's answer, rather than after the finalizer."""
     row = await owned_row(pool, user_id=user_id, session_id=session_id)
     try:
         resource = await owned_resource(kube, row=row)
-    except KubernetesUnavailable:
-        return to_public(row, None)
-    return to_public(row, resource)
-
-
-def _is_owned(resource: WhatsAppSession | None, row: SessionRow) -> bool:
-    return resource is not None and resource.metadata.labels.get(labels.OWNER) == str(row.user_id)
-
-
-async def list_sessions(
-    pool: asyncpg.Pool, directory: SessionDirectory, *, user_id: UUID
-) -> list[SessionPublic]:
-    """Rows, overlaid with each resource from the directory's watch cache: live fields, no Kubernetes call.
-
-    A resource the watch has not delivered yet (or one not labelled with the row's owner) leaves the
-    row's view, with `paused`/`wa_status` null, as when Kubernetes cannot be reached.
-    """
-    public = []
-    for row in await sessions_store.list_sessions(pool, user_id=user_id):
-        resource = directory.cached_session(row.session_name)
-        public.append(to_public(row, resource if _is_owned(resource, row) else None))
-    return public
-
-
-async def delete_session(pool: asyncpg.Pool, kube: Kube, *, user_id: UUID, session_id: UUID) -> None:
-    """Resource first (the operator logs WAHA out and frees the pod), then the row and its messages."""
-    row = await owned_row(pool, user_id=user_id, session_id=session_id)
-    try:
-        await owned_resource(kube, row=row)
         await kube.delete_session(row.session_name)
     except SessionNotFoundError:
-        pass  # already gone from the cluster: only the row is left to remove
+        resource = None  # already gone from the cluster: the projection removes the row
     except KubeError as error:
         raise KubernetesUnavailable(f"Kubernetes is not reachable, nothing was deleted: {error}") from error
-    async with pool.acquire() as conn, conn.transaction():
-        deleted = await sessions_store.delete_session(conn, user_id=user_id, session_id=session_id)
-        if deleted is not None:
-            await events_store.append_event(
-                conn, user_id=user_id, type=SESSION_DELETED_EVENT, data=session_event_data(deleted)
-            )
+    await mirror.apply("DELETED", resource or _gone(row))
+
+
+def _gone(row: SessionRow) -> WhatsAppSession:
+    """The last known identity of a resource that is already gone (for the projection's delete)."""
+    meta = ObjectMeta.model_validate({"name": row.session_name, "namespace": row.namespace, "uid": row.uid})
+    return WhatsAppSession(metadata=meta, spec=WhatsAppSessionSpec())
 
 
 async def patch_session(
-    pool: asyncpg.Pool, kube: Kube, *, user_id: UUID, session_id: UUID, patch: dict[str, Any]
+    pool: asyncpg.Pool,
+    kube: Kube,
+    mirror: SessionMirror,
+    *,
+    user_id: UUID,
+    session_id: UUID,
+    patch: dict[str, Any],
 ) -> SessionPublic:
     """Stop/start/restart are merge patches of the user's own resource; the operator does the rest."""
     row = await owned_row(pool, user_id=user_id, session_id=session_id)
@@ -226,7 +178,7 @@ async def patch_session(
         raise SessionNotFoundError() from error
     except KubeError as error:
         raise KubernetesUnavailable(f"Kubernetes is not reachable: {error}") from error
-    return to_public(row, resource)
+    return to_public(await mirror.apply("MODIFIED", resource) or row)
 
 
 def paused_patch(paused: bool) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Pure translation of WAHA webhook payloads into rows: chat ids, numbers, types, statuses (no I/O).
+"""Pure translation of WAHA webhook payloads into rows: chat ids, numbers, types (no I/O).
+
+A session's status is not translated here: `conectafy.phase` is the one WAHA status → phase mapping.
 
 The shapes themselves are `conectafy.waha.webhooks` (the one model of WAHA's deliveries, validated by
 `parse_webhook`); this module only decides what a delivery means for our tables. What a contact typed
@@ -11,22 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conectafy.api.store.messages import MessageType, NewMessage
-from conectafy.api.store.sessions import SessionStatus
 from conectafy.text import sanitize, sanitize_optional
 from conectafy.waha.base import Me
-from conectafy.waha.status import WahaStatus
 from conectafy.waha.webhooks import Media, MessagePayload, kind_of_mimetype
 
-#: WAHA status → the row's coarse status. A QR to scan or a passkey to confirm is still "connecting".
-STATUS_OF_WAHA: dict[WahaStatus, SessionStatus] = {
-    WahaStatus.STOPPED: "disconnected",
-    WahaStatus.STARTING: "connecting",
-    WahaStatus.SCAN_QR_CODE: "connecting",
-    WahaStatus.WORKING: "connected",
-    WahaStatus.FAILED: "error",
-    WahaStatus.PASSKEY_REQUIRED: "connecting",
-    WahaStatus.PASSKEY_CONFIRMATION_REQUIRED: "connecting",
-}
 _GROUP_SUFFIX = "@g.us"
 #: A contact's profile name is the sender's content: stored sanitised and cut to this length.
 MAX_NAME_LENGTH = 256

@@ -7,8 +7,6 @@ from uuid import UUID
 
 import asyncpg
 
-from conectafy.api.store.sessions import SessionStatus
-
 
 @dataclass(frozen=True, slots=True)
 class WebhookSession:
@@ -45,30 +43,3 @@ async def begin_delivery(
         session_name, event_id,
     )  # fmt: skip
     return None if row is None else WebhookSession(**dict(row))
-
-
-async def set_session_status(
-    conn: asyncpg.Connection,
-    *,
-    session_id: UUID,
-    status: SessionStatus,
-    phone_number: str | None = None,
-    push_name: str | None = None,
-) -> None:
-    """What a `session.status` webhook tells before the operator's next read: the coarse status, and on
-    WORKING the account (from the envelope's `me`) and the connection time."""
-    await conn.execute(
-        """
-        UPDATE whatsapp_sessions SET
-            status = $2,
-            phone_number = coalesce($3, phone_number),
-            push_name = coalesce($4, push_name),
-            last_connected_at = CASE WHEN $2 = 'connected' THEN now() ELSE last_connected_at END,
-            updated_at = now()
-        WHERE id = $1
-        """,
-        session_id,
-        status,
-        phone_number,
-        push_name,
-    )

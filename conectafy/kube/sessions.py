@@ -117,13 +117,16 @@ class Kube:
 
     async def watch_sessions(self) -> AsyncIterator[WatchEvent]:
         """List, then watch from the list's version: ADDED for each existing session, one SYNCED
-        (object `{"names": [...]}`: every session that exists now), then the changes as they come."""
+        (object `{"names": [...], "resourceVersion": <the list's>}`: every session that exists now),
+        then the changes as they come."""
         answer = await self._call("GET", PLURAL)
         items = answer.get("items", [])
+        list_version = answer.get("metadata", {}).get("resourceVersion")
         for item in items:
             yield WatchEvent(type="ADDED", object=item)
-        yield WatchEvent(type="SYNCED", object={"names": [item["metadata"]["name"] for item in items]})
-        async for event in self._watch(PLURAL, None, answer.get("metadata", {}).get("resourceVersion")):
+        names = [item["metadata"]["name"] for item in items]
+        yield WatchEvent(type="SYNCED", object={"names": names, "resourceVersion": list_version})
+        async for event in self._watch(PLURAL, None, list_version):
             yield event
 
     def watch_session_secrets(self) -> AsyncIterator[WatchEvent]:

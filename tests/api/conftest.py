@@ -40,6 +40,7 @@ DATA_TABLES = (
     "contacts",
     "messages",
     "whatsapp_sessions",
+    "session_tombstones",
     "refresh_tokens",
     "users",
 )

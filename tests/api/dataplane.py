@@ -14,11 +14,13 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from conectafy.api.store.sessions import SessionRow, insert_session
+from conectafy.api.services.session_mirror import SessionMirror
+from conectafy.api.store.sessions import SessionRow
 from conectafy.simulator import runner
 from conectafy.waha.client import WahaClient
 from conectafy.waha.signing import HMAC_ALGORITHM_HEADER, HMAC_HEADER, sign_body
 from tests.conftest import load_waha_sample
+from tests.support.sessions import NAMESPACE, connected_status, session_resource
 
 WEBHOOK_KEY = "test-webhook-hmac-key"
 
@@ -28,6 +30,7 @@ class MemoryDirectory:
     """The session directory's interface (webhook_key, nudge, waha_client) over plain dicts: the webhook
     tests need no Kubernetes, and every nudge is recorded for assertions."""
 
+    namespace: str = NAMESPACE
     keys: dict[str, str] = field(default_factory=dict)
     waha: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     nudges: list[tuple[str, str]] = field(default_factory=list)
@@ -47,12 +50,19 @@ class MemoryDirectory:
 async def make_session(
     pool: asyncpg.Pool, directory: MemoryDirectory, *, user_id: uuid.UUID, name: str | None = None
 ) -> SessionRow:
-    """A session row owned by `user_id` whose webhooks are signed with WEBHOOK_KEY."""
+    """A connected session of `user_id` whose webhooks are signed with WEBHOOK_KEY: its resource, as
+    the operator's status makes it, projected into its row the one way rows are written.
+
+    The projection announces the new session (a `session` event, tested in test_session_mirror); the
+    data-plane tests start from an empty event log, so that announcement is cleared here."""
     name = name or f"wa-{uuid.uuid4().hex[:8]}"
     directory.keys[name] = WEBHOOK_KEY
-    return await insert_session(
-        pool, user_id=user_id, session_name=name, display_name=name, engine="NOWEB", webhook_url=None
-    )
+    resource = session_resource(name, owner=user_id, status=connected_status(), uid=str(uuid.uuid4()))
+    # check_users=False: some owners are bare ids, as in Supabase mode (no users row here)
+    row = await SessionMirror(pool, namespace=NAMESPACE, check_users=False).apply("ADDED", resource)
+    assert row is not None
+    await pool.execute("DELETE FROM events WHERE type = 'session' AND data->>'session_id' = $1", str(row.id))
+    return row
 
 
 async def make_user_id(pool: asyncpg.Pool) -> uuid.UUID:
@@ -84,10 +94,14 @@ def signed_headers(body: bytes, key: str = WEBHOOK_KEY) -> dict[str, str]:
 
 
 async def deliver(
-    client: httpx.AsyncClient, session_name: str, body: bytes, key: str = WEBHOOK_KEY
+    client: httpx.AsyncClient,
+    session_name: str,
+    body: bytes,
+    key: str = WEBHOOK_KEY,
+    namespace: str = NAMESPACE,
 ) -> httpx.Response:
     return await client.post(
-        f"/webhooks/waha/{session_name}", content=body, headers=signed_headers(body, key)
+        f"/webhooks/waha/{namespace}/{session_name}", content=body, headers=signed_headers(body, key)
     )
 
 

@@ -34,6 +34,7 @@ from tests.api.dataplane import (
     sample_body,
     serve,
 )
+from tests.support.sessions import NAMESPACE
 
 TEXT = "webhook-2026-message-text.json"
 
@@ -118,7 +119,7 @@ async def test_a_message_from_waha_arrives_live(
         startup_seconds=0,
         webhook_events=["message"],
         hmac_key=WEBHOOK_KEY,
-        webhook_url=f"{api_url}/webhooks/waha/{session.session_name}",
+        webhook_url=f"{api_url}/webhooks/waha/{NAMESPACE}/{session.session_name}",
     )
     async with run_simulator(config) as sim, _stream(http, headers) as lines:
         async with httpx.AsyncClient(base_url=sim.url, headers={"X-Api-Key": "k"}) as phone:

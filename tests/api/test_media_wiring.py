@@ -6,6 +6,7 @@ file from WAHA with the Secret's API key and stores it in a real S3-compatible s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -15,19 +16,17 @@ from fastapi import FastAPI
 
 from conectafy.api.main import create_app
 from conectafy.kube import Kube
-from conectafy.session import ObjectMeta, WhatsAppSession
 from conectafy.settings import ApiSettings
 from conectafy.simulator import RunningSimulator
 from tests.api.dataplane import (
     WEBHOOK_KEY,
-    MemoryDirectory,
     deliver,
     envelope_bytes,
-    make_session,
     make_user_id,
 )
 from tests.api.s3 import read_object, s3_url, with_new_bucket  # noqa: F401 - s3_url is a fixture
-from tests.support.kube import operator_creates_secret, prepare_kmock
+from tests.support.kube import eventually, operator_creates_secret, prepare_kmock
+from tests.support.sessions import session_resource
 from tests.waha.simulated_media import SIM_KEY, inbound_media, media_bytes, sim  # noqa: F401 - fixtures
 
 NAMESPACE = "conectafy-test"
@@ -44,21 +43,29 @@ async def wired_app(
 ) -> AsyncIterator[FastAPI]:
     """The app on kmock (a session resource and its Secret exist) and the simulator as the session's WAHA."""
     prepare_kmock(kmock)
+    owner = await make_user_id(db_pool)
     kube = Kube(NAMESPACE, url=str(kmock.url))
     try:
-        await kube.create_session(WhatsAppSession(metadata=ObjectMeta(name=NAME)))
+        await kube.create_session(session_resource(NAME, owner=owner, namespace=NAMESPACE))
     finally:
         await kube.aclose()
     await operator_creates_secret(
         kmock, NAMESPACE, NAME, {"webhook-hmac-key": WEBHOOK_KEY, "api-key": SIM_KEY}
     )
-    await make_session(db_pool, MemoryDirectory(), user_id=await make_user_id(db_pool), name=NAME)
     settings = api_settings.model_copy(
         update={"kubernetes_url": str(kmock.url), "namespace": NAMESPACE, "waha_url_template": sim.url}
     )
     app = create_app(await with_new_bucket(settings, s3_url))
     async with app.router.lifespan_context(app):
+        await eventually(_has_row(db_pool))  # the app's own projection wrote it from the watch
         yield app
+
+
+def _has_row(pool: asyncpg.Pool) -> Any:
+    async def check() -> None:
+        assert await pool.fetchval("SELECT count(*) FROM whatsapp_sessions WHERE session_name = $1", NAME)
+
+    return check
 
 
 async def test_the_apps_own_copier_copies_with_the_secrets_api_key(
@@ -68,7 +75,7 @@ async def test_the_apps_own_copier_copies_with_the_secrets_api_key(
     body = envelope_bytes({"id": "evt_wired", "event": "message", "session": "default", "payload": payload})
     transport = httpx.ASGITransport(app=wired_app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        answer = await deliver(client, NAME, body)
+        answer = await deliver(client, NAME, body, namespace=NAMESPACE)
     await wired_app.state.media_copier.drain()
     key = await db_pool.fetchval(
         "SELECT media_storage_key FROM messages WHERE message_id = $1", payload["id"]

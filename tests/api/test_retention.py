@@ -121,3 +121,20 @@ async def test_the_loop_purges_relative_to_now_on_each_pass(
         with contextlib.suppress(asyncio.CancelledError):
             await loop
     assert (first, (await _left(db_pool))[0]) == (Purged(events=1, deliveries=0), [kept])
+
+
+async def test_old_session_tombstones_are_purged_and_recent_ones_kept(
+    db_pool: asyncpg.Pool, api_settings: ApiSettings
+) -> None:
+    """A tombstone outlives late watch events (as long as dedupe records), then goes."""
+    old, recent = NOW - api_settings.deliveries_retention - timedelta(hours=1), NOW - timedelta(minutes=1)
+    for uid, deleted_at in (("old-uid", old), ("recent-uid", recent)):
+        await db_pool.execute(
+            "INSERT INTO session_tombstones (uid, namespace, session_name, deleted_at)"
+            " VALUES ($1, 'conectafy', 'x', $2)",
+            uid,
+            deleted_at,
+        )
+    purged = await purge_expired(db_pool, api_settings, now=NOW)
+    left = [row["uid"] for row in await db_pool.fetch("SELECT uid FROM session_tombstones")]
+    assert (purged.tombstones, left) == (1, ["recent-uid"])

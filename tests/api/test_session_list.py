@@ -1,19 +1,20 @@
-"""`GET /api/sessions` shows live fields (paused, WAHA's status, conditions) from the API's watch cache.
+"""`GET /api/sessions` shows live fields (paused, WAHA's status, conditions) from the projection.
 
-The list reads rows and overlays each WhatsAppSession as the session directory's watch last saw it, so
-no list request costs a Kubernetes call. Fixtures are those of test_sessions.py (kmock, quota 2).
+The list reads rows only — the projection of each WhatsAppSession, written by the API's watch — so no
+list request costs a Kubernetes call. Fixtures are those of test_sessions.py (kmock, quota 2).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import httpx
 import kmock
 
+from conectafy.waha.status import WahaStatus
 from tests.api.test_sessions import NAMESPACE, api_settings, cluster, create  # noqa: F401 - fixtures
 from tests.support.kube import eventually, operator_writes_status, requests_to, session_path
+from tests.support.sessions import operator_status
 
 LIVE_FIELDS = ("status", "phase", "wa_status", "paused", "phone_number", "push_name", "conditions")
 
@@ -29,9 +30,8 @@ async def test_list_shows_the_live_fields_from_the_watch_without_reading_the_res
 ) -> None:
     _, headers = await user_factory()
     created = await create(client, headers)
-    await operator_writes_status(
-        cluster, NAMESPACE, created["name"], {"phase": "ScanQR", "waStatus": "PASSKEY_REQUIRED"}
-    )
+    status = operator_status(WahaStatus.PASSKEY_REQUIRED)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], status.to_k8s())
     expected = {
         "status": "connecting",
         "phase": "ScanQR",
@@ -39,7 +39,7 @@ async def test_list_shows_the_live_fields_from_the_watch_without_reading_the_res
         "paused": False,
         "phone_number": None,
         "push_name": None,
-        "conditions": [],
+        "conditions": [condition.to_k8s() for condition in status.conditions],
     }
 
     async def listed() -> None:
@@ -67,18 +67,3 @@ async def test_list_shows_a_stopped_session_as_paused(
         assert [(item["id"], item["paused"]) for item in listed] == [(created["id"], True)]
 
     await eventually(paused)
-
-
-async def test_list_falls_back_to_the_row_before_the_watch_saw_the_resource(
-    client: httpx.AsyncClient, user_factory: Any, db_pool: asyncpg.Pool
-) -> None:
-    user_id, headers = await user_factory()
-    await db_pool.execute(
-        "INSERT INTO whatsapp_sessions (user_id, session_name, display_name, engine)"
-        " VALUES ($1, 'not-in-cluster-abcde', 'Ghost', 'GOWS')",
-        user_id,
-    )
-    listed = (await client.get("/api/sessions", headers=headers)).json()
-    assert [(item["name"], item["paused"], item["wa_status"]) for item in listed] == [
-        ("not-in-cluster-abcde", None, None)
-    ]

@@ -1,10 +1,9 @@
-"""CR→row mirroring: the operator's status reaches the row and the owner's live events."""
+"""The projection through the app: the operator's status reaches the row and the owner's live events,
+kubectl-created sessions are first-class, and an owner label naming no user is no error loop."""
 
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +12,22 @@ import httpx
 import kmock
 import pytest
 
-from conectafy.api.services.session_mirror import mirror_of, session_event_data
-from conectafy.api.store.sessions import SessionMirror, SessionRow
-from conectafy.session import Phase, WhatsAppSession
+from conectafy.api import metrics
+from conectafy.api.services.session_view import deleted_event_data, session_event_data, to_public
+from conectafy.api.store.sessions import get_session_by_name
 from conectafy.settings import ApiSettings
-from tests.support.kube import eventually, operator_deletes_session, operator_writes_status, prepare_kmock
+from conectafy.waha.status import WahaStatus
+from tests.support.kube import (
+    eventually,
+    operator_deletes_session,
+    operator_writes_status,
+    prepare_kmock,
+    session_path,
+)
+from tests.support.sessions import connected_status, operator_status, resource_body, session_resource
 
 NAMESPACE = "conectafy-test"
-CONNECTED = {
-    "phase": "Connected",
-    "waStatus": "WORKING",
-    "phoneNumber": "15550001111",
-    "pushName": "Acme",
-    "endpoint": "http://waha-x.conectafy-test.svc:3000",
-    "lastConnectedAt": "2026-11-28T10:00:00Z",
-}
+ENDPOINT = f"http://waha-x.{NAMESPACE}.svc:3000"
 
 
 @pytest.fixture
@@ -41,34 +41,6 @@ def api_settings(api_settings: ApiSettings, cluster: kmock.KubernetesEmulator) -
     return api_settings.model_copy(update={"kubernetes_url": str(cluster.url), "namespace": NAMESPACE})
 
 
-@pytest.mark.parametrize(
-    ("phase", "status"),
-    [
-        (Phase.PENDING, "connecting"),
-        (Phase.STARTING, "connecting"),
-        (Phase.SCAN_QR, "connecting"),
-        (Phase.CONNECTED, "connected"),
-        (Phase.FAILED, "error"),
-        (Phase.STOPPED, "disconnected"),
-    ],
-)
-def test_phase_maps_to_the_row_status(phase: Phase, status: str) -> None:
-    session = WhatsAppSession.model_validate({"metadata": {"name": "x"}, "status": {"phase": phase.value}})
-    assert mirror_of(session).status == status
-
-
-def test_a_resource_without_status_is_pending() -> None:
-    assert mirror_of(WhatsAppSession.model_validate({"metadata": {"name": "x"}})) == SessionMirror(
-        phase="Pending",
-        status="connecting",
-        phone_number=None,
-        push_name=None,
-        last_connected_at=None,
-        container_name=None,
-        container_port=None,
-    )
-
-
 async def _create(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
     response = await client.post("/api/sessions", json={"name": "support"}, headers=headers)
     assert response.status_code == 201, response.text
@@ -76,56 +48,57 @@ async def _create(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[st
     return created
 
 
+async def _kubectl_apply(cluster: kmock.KubernetesEmulator, name: str, owner: Any) -> None:
+    """`kubectl apply` of a plain resource: no API involved."""
+    body = resource_body(session_resource(name, owner=owner, namespace=NAMESPACE))
+    async with cluster.post(session_path(NAMESPACE), json=body) as response:
+        assert response.status in (200, 201), await response.text()
+
+
+async def _listed(client: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
+    return [item["name"] for item in (await client.get("/api/sessions", headers=headers)).json()]
+
+
 async def test_the_operators_status_reaches_the_row(
     client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
 ) -> None:
     _, headers = await user_factory()
     created = await _create(client, headers)
-    await operator_writes_status(cluster, NAMESPACE, created["name"], CONNECTED)
-    columns = "phase, status, phone_number, push_name, last_connected_at, container_name, container_port"
+    status = connected_status(endpoint=ENDPOINT)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], status.to_k8s())
+    columns = "phase, status, wa_status, phone_number, push_name, last_connected_at, container_name"
 
-    async def mirrored() -> None:
-        row = await db_pool.fetchrow(f"SELECT {columns} FROM whatsapp_sessions")
+    async def projected() -> None:
+        row = await db_pool.fetchrow(f"SELECT {columns}, container_port FROM whatsapp_sessions")
         assert dict(row) == {
             "phase": "Connected",
             "status": "connected",
-            "phone_number": "15550001111",
+            "wa_status": "WORKING",
+            "phone_number": "+15550001111",
             "push_name": "Acme",
-            "last_connected_at": datetime(2026, 11, 28, 10, tzinfo=UTC),
+            "last_connected_at": status.last_connected_at,
             "container_name": f"waha-{created['name']}",
             "container_port": 3000,
         }
 
-    await eventually(mirrored)
+    await eventually(projected)
 
 
-async def test_a_status_change_is_a_live_event_for_the_owner(
+async def test_a_status_change_is_one_live_event_with_the_whole_session(
     client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
 ) -> None:
     user_id, headers = await user_factory()
     created = await _create(client, headers)
-    await operator_writes_status(cluster, NAMESPACE, created["name"], CONNECTED)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], connected_status().to_k8s())
 
     async def announced() -> None:
-        events = await db_pool.fetch("SELECT user_id, type, data FROM events WHERE type = 'session'")
-        assert [(event["user_id"], event["type"], event["data"]) for event in events] == [
-            (
-                user_id,
-                "session",
-                {
-                    "session_id": created["id"],
-                    "session_name": created["name"],
-                    "display_name": "support",
-                    "status": "connected",
-                    "phase": "Connected",
-                    "phone_number": "15550001111",
-                    "push_name": "Acme",
-                    "last_connected_at": "2026-11-28T10:00:00+00:00",
-                    "waha_status": "WORKING",
-                    "paused": False,
-                },
-            )
-        ]
+        events = await db_pool.fetch("SELECT user_id, data FROM events WHERE type = 'session' ORDER BY id")
+        session = (await client.get(f"/api/sessions/{created['id']}", headers=headers)).json()
+        assert [(event["user_id"], event["data"]) for event in events][-1] == (
+            user_id,
+            {"session_id": created["id"], "session_name": created["name"], "session": session},
+        )
+        assert session["phase"] == "Connected"
 
     await eventually(announced)
 
@@ -133,18 +106,27 @@ async def test_a_status_change_is_a_live_event_for_the_owner(
 async def test_an_unchanged_status_is_not_announced_again(
     client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
 ) -> None:
+    """The creation and the connection are announced; a nudge annotation is not a change."""
     _, headers = await user_factory()
     created = await _create(client, headers)
-    await operator_writes_status(cluster, NAMESPACE, created["name"], CONNECTED)
-    await eventually(lambda: _count_events(db_pool, "session", 1))
-    await operator_writes_status(cluster, NAMESPACE, created["name"], {**CONNECTED, "observedGeneration": 2})
-    await operator_writes_status(cluster, NAMESPACE, created["name"], {"phase": "Failed"})
+    status = connected_status()
+    await operator_writes_status(cluster, NAMESPACE, created["name"], status.to_k8s())
+    await eventually(lambda: _count_events(db_pool, "session", 2))
+    nudge = {"metadata": {"annotations": {"conectafy.io/wahaStatusAt": "2026-12-03T10:00:00.000001Z"}}}
+    async with cluster.patch(
+        session_path(NAMESPACE, created["name"]),
+        json=nudge,
+        headers={"Content-Type": "application/merge-patch+json"},
+    ) as response:
+        assert response.status == 200
+    failed = operator_status(WahaStatus.FAILED, previous=status)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], failed.to_k8s())
 
-    async def failed() -> None:  # events are handled in order: the Failed one comes last
+    async def is_failed() -> None:  # events are handled in order: the Failed one comes last
         assert await db_pool.fetchval("SELECT phase FROM whatsapp_sessions") == "Failed"
 
-    await eventually(failed)
-    await _count_events(db_pool, "session", 2)
+    await eventually(is_failed)
+    await _count_events(db_pool, "session", 3)
 
 
 async def _count_events(db_pool: asyncpg.Pool, kind: str, expected: int) -> None:
@@ -165,42 +147,79 @@ async def test_a_resource_deleted_in_the_cluster_takes_its_row(
     await eventually(lambda: _count_events(db_pool, "session_deleted", 1))
 
 
+async def test_a_kubectl_created_session_appears_for_its_owner_within_two_seconds(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator
+) -> None:
+    user_id, headers = await user_factory()
+    _, other_headers = await user_factory()
+    await _kubectl_apply(cluster, "from-kubectl", user_id)
+
+    async def listed() -> None:
+        assert await _listed(client, headers) == ["from-kubectl"]
+
+    await eventually(listed, within=2.0)
+    assert await _listed(client, other_headers) == []
+
+
+async def test_a_kubectl_delete_removes_the_session_from_the_dashboard(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator
+) -> None:
+    user_id, headers = await user_factory()
+    await _kubectl_apply(cluster, "from-kubectl", user_id)
+
+    async def listed() -> None:
+        assert await _listed(client, headers) == ["from-kubectl"]
+
+    await eventually(listed, within=2.0)
+    await operator_deletes_session(cluster, NAMESPACE, "from-kubectl")
+
+    async def unlisted() -> None:
+        assert await _listed(client, headers) == []
+
+    await eventually(unlisted, within=2.0)
+
+
+@pytest.mark.parametrize("owner", ["not-a-user-id", "6f1c7a52-9d3e-4c1b-8a57-2f0e9d4b1c3a"])
+async def test_an_owner_label_naming_no_user_is_counted_not_shown(
+    client: httpx.AsyncClient, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool, owner: str
+) -> None:
+    await _kubectl_apply(cluster, "orphan", owner)
+
+    async def counted() -> None:
+        assert metrics.SESSIONS_UNKNOWN_OWNER._value.get() == 1
+
+    await eventually(counted)
+    await operator_writes_status(cluster, NAMESPACE, "orphan", connected_status().to_k8s())
+    await operator_deletes_session(cluster, NAMESPACE, "orphan")
+    await eventually(lambda: _assert_unknown_owner_count(0))
+    assert await db_pool.fetchval("SELECT count(*) FROM whatsapp_sessions") == 0
+
+
+def _assert_unknown_owner_count(expected: int) -> None:
+    assert metrics.SESSIONS_UNKNOWN_OWNER._value.get() == expected
+
+
 API_DOC = Path(__file__).parents[2] / "docs" / "api.md"
-ROW = SessionRow(
-    id=uuid.uuid4(),
-    user_id=uuid.uuid4(),
-    session_name="support-abcde",
-    display_name="Support",
-    engine="GOWS",
-    phone_number=None,
-    push_name=None,
-    status="connecting",
-    phase="ScanQR",
-    qr_code=None,
-    container_name=None,
-    container_port=None,
-    webhook_url=None,
-    created_at=datetime(2026, 11, 28, tzinfo=UTC),
-    updated_at=datetime(2026, 11, 28, tzinfo=UTC),
-    last_connected_at=None,
-)
 
 
-def _documented_keys(event_type: str, emitted_by: str) -> list[str]:
+def _documented_keys(event_type: str) -> list[str]:
     """The data keys docs/api.md lists for one row of its live-events table."""
     for line in API_DOC.read_text().splitlines():
         cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if len(cells) == 3 and cells[0] == f"`{event_type}`" and cells[1].startswith(emitted_by):
-            return re.findall(r"`([a-z_]+)`", cells[2])
-    raise AssertionError(f"docs/api.md documents no {event_type} event emitted by {emitted_by!r}")
+        if len(cells) == 3 and cells[0] == f"`{event_type}`":
+            return re.findall(r"`([a-z_]+)`", cells[2].split("(")[0])
+    raise AssertionError(f"docs/api.md documents no {event_type} event")
 
 
-def test_the_mirrors_session_event_is_documented_key_for_key() -> None:
-    resource = WhatsAppSession.model_validate(
-        {"metadata": {"name": "support-abcde"}, "status": {"phase": "ScanQR", "waStatus": "SCAN_QR_CODE"}}
+async def test_the_session_events_are_documented_key_for_key(
+    client: httpx.AsyncClient, user_factory: Any, db_pool: asyncpg.Pool
+) -> None:
+    _, headers = await user_factory()
+    created = await _create(client, headers)
+    full = await get_session_by_name(db_pool, namespace=NAMESPACE, session_name=created["name"])
+    assert full is not None
+    assert (list(session_event_data(full)), list(deleted_event_data(full))) == (
+        _documented_keys("session"),
+        _documented_keys("session_deleted"),
     )
-    assert list(session_event_data(ROW, resource)) == _documented_keys("session", "the CR→row mirror")
-
-
-def test_the_session_deleted_event_is_documented_key_for_key() -> None:
-    assert list(session_event_data(ROW)) == _documented_keys("session_deleted", "deleting")
+    assert session_event_data(full)["session"] == to_public(full).model_dump(mode="json")

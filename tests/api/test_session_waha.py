@@ -29,6 +29,7 @@ from tests.support.kube import (
     operator_writes_status,
     prepare_kmock,
 )
+from tests.support.sessions import operator_status
 
 NAMESPACE = "conectafy-test"
 WAHA_KEY = "waha-key-for-tests-0123456789"
@@ -76,17 +77,8 @@ async def session(
     await operator_creates_secret(
         cluster, NAMESPACE, created["name"], {"api-key": WAHA_KEY, "webhook-hmac-key": "hmac"}
     )
-    await operator_writes_status(
-        cluster,
-        NAMESPACE,
-        created["name"],
-        {
-            "phase": "ScanQR",
-            "waStatus": "SCAN_QR_CODE",
-            "endpoint": waha.url,
-            "wahaSession": "default",
-        },
-    )
+    status = operator_status(WahaStatus.SCAN_QR_CODE, endpoint=waha.url)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], status.to_k8s())
     directory = app.state.session_directory
 
     def published() -> None:

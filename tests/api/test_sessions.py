@@ -12,7 +12,8 @@ import pytest
 
 from conectafy.session import API_VERSION, KIND
 from conectafy.settings import ApiSettings
-from tests.support.kube import SESSIONS, operator_writes_status, prepare_kmock
+from tests.support.kube import SESSIONS, eventually, operator_writes_status, prepare_kmock
+from tests.support.sessions import connected_status
 
 NAMESPACE = "conectafy-test"
 Headers = dict[str, str]
@@ -85,6 +86,7 @@ async def test_create_answers_the_session_and_mirrors_it_in_a_row(
     assert created == {
         "id": created["id"],
         "name": created["name"],
+        "namespace": NAMESPACE,
         "display_name": "support",
         "engine": "GOWS",
         "status": "connecting",
@@ -196,52 +198,26 @@ async def test_list_shows_own_sessions_in_creation_order(
     assert [item["id"] for item in response.json()] == [first["id"], second["id"]]
 
 
-async def test_get_reads_the_status_from_the_resource(
+async def test_get_shows_the_status_the_operator_wrote(
     client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator
 ) -> None:
     _, headers = await user_factory()
     created = await create(client, headers)
-    condition = {
-        "type": "Connected",
-        "status": "True",
-        "reason": "Working",
-        "message": "",
-        "lastTransitionTime": "2026-11-28T10:00:00Z",
-    }
-    await operator_writes_status(
-        cluster,
-        NAMESPACE,
-        created["name"],
-        {
+    status = connected_status()
+    await operator_writes_status(cluster, NAMESPACE, created["name"], status.to_k8s())
+
+    async def shows_it() -> None:
+        body = (await client.get(f"/api/sessions/{created['id']}", headers=headers)).json()
+        assert {key: body[key] for key in ("status", "phase", "wa_status", "phone_number", "push_name")} == {
+            "status": "connected",
             "phase": "Connected",
-            "waStatus": "WORKING",
-            "phoneNumber": "15550001111",
-            "pushName": "Acme",
-            "lastConnectedAt": "2026-11-28T10:00:00Z",
-            "conditions": [condition],
-        },
-    )
-    body = (await client.get(f"/api/sessions/{created['id']}", headers=headers)).json()
-    assert {
-        key: body[key]
-        for key in (
-            "status",
-            "phase",
-            "wa_status",
-            "phone_number",
-            "push_name",
-            "last_connected_at",
-            "conditions",
-        )
-    } == {
-        "status": "connected",
-        "phase": "Connected",
-        "wa_status": "WORKING",
-        "phone_number": "15550001111",
-        "push_name": "Acme",
-        "last_connected_at": "2026-11-28T10:00:00Z",
-        "conditions": [condition],
-    }
+            "wa_status": "WORKING",
+            "phone_number": "+15550001111",
+            "push_name": "Acme",
+        }
+        assert body["conditions"] == [condition.to_k8s() for condition in status.conditions]
+
+    await eventually(shows_it)
 
 
 async def test_stop_pauses_the_resource(

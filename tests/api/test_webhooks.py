@@ -26,6 +26,7 @@ from tests.api.dataplane import (
     sample_body,
     signed_headers,
 )
+from tests.support.sessions import NAMESPACE
 
 TEXT = "webhook-2026-message-text.json"
 SENT = "webhook-2026-message.any-sent-via-api.json"
@@ -127,7 +128,9 @@ async def test_unsigned_delivery_is_401_and_stores_nothing(
 ) -> None:
     body = sample_body(TEXT)
     answer = await client.post(
-        f"/webhooks/waha/{session.session_name}", content=body, headers={"Content-Type": "application/json"}
+        f"/webhooks/waha/{NAMESPACE}/{session.session_name}",
+        content=body,
+        headers={"Content-Type": "application/json"},
     )
     assert (answer.status_code, answer.json()) == (
         401,
@@ -150,7 +153,9 @@ async def test_body_changed_after_signing_is_401(
     body = sample_body(TEXT)
     headers = signed_headers(body)
     forged = body.replace(b"I need help", b"I need cash")
-    answer = await client.post(f"/webhooks/waha/{session.session_name}", content=forged, headers=headers)
+    answer = await client.post(
+        f"/webhooks/waha/{NAMESPACE}/{session.session_name}", content=forged, headers=headers
+    )
     assert answer.status_code == 401
     assert await _messages(conn) == []
 
@@ -166,7 +171,9 @@ async def test_captured_signature_of_the_real_waha_is_accepted(
     directory.keys[session.session_name] = check["key_used_in_tests"]
     headers = {name: value for name, value in sample["headers"] if name.lower().startswith("x-webhook")}
     answer = await client.post(
-        f"/webhooks/waha/{session.session_name}", content=sample["body_raw"].encode(), headers=headers
+        f"/webhooks/waha/{NAMESPACE}/{session.session_name}",
+        content=sample["body_raw"].encode(),
+        headers=headers,
     )
     assert answer.json() == {"outcome": "stored", "event": "message"}
 
@@ -327,52 +334,63 @@ async def test_ack_for_an_unknown_message_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    ("sample", "status"),
+    "sample",
     [
-        ("webhook-2026-session.status-STARTING.json", "connecting"),
-        ("webhook-2026-session.status-SCAN_QR_CODE.json", "connecting"),
-        ("webhook-2026-session.status-WORKING.json", "connected"),
-        ("webhook-2026-session.status-FAILED.json", "error"),
-        ("webhook-2026-session.status-STOPPED.json", "disconnected"),
-        ("webhook-2024-session.status-WORKING.json", "connected"),
+        "webhook-2026-session.status-STARTING.json",
+        "webhook-2026-session.status-SCAN_QR_CODE.json",
+        "webhook-2026-session.status-WORKING.json",
+        "webhook-2026-session.status-FAILED.json",
+        "webhook-2026-session.status-STOPPED.json",
+        "webhook-2024-session.status-WORKING.json",
     ],
 )
-async def test_session_status_updates_the_row_and_nudges_the_operator(
+async def test_session_status_only_nudges_the_operator(
     client: httpx.AsyncClient,
     session: SessionRow,
     conn: asyncpg.Connection,
     directory: MemoryDirectory,
     sample: str,
-    status: str,
 ) -> None:
-    await deliver(client, session.session_name, sample_body(sample))
+    """The row is the resource's projection: a status webhook leaves it exactly as it was."""
+    before = await conn.fetchrow("SELECT * FROM whatsapp_sessions WHERE id = $1", session.id)
+    answer = await deliver(client, session.session_name, sample_body(sample))
     waha_status = json.loads(sample_body(sample))["payload"]["status"]
-    row = await conn.fetchrow("SELECT status FROM whatsapp_sessions WHERE id = $1", session.id)
-    assert (row["status"], directory.nudges) == (status, [(session.session_name, waha_status)])
+    after = await conn.fetchrow("SELECT * FROM whatsapp_sessions WHERE id = $1", session.id)
+    assert (answer.status_code, dict(after), directory.nudges) == (
+        200,
+        dict(before),
+        [(session.session_name, waha_status)],
+    )
 
 
-async def test_working_status_records_the_account_and_connection_time(
+async def test_a_status_webhook_emits_no_session_event(
     client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
 ) -> None:
+    """The one `session` event comes from the projection once the operator wrote the new status."""
     await deliver(client, session.session_name, sample_body("webhook-2026-session.status-WORKING.json"))
-    row = await conn.fetchrow(
-        "SELECT phone_number, push_name, last_connected_at IS NOT NULL AS connected FROM whatsapp_sessions"
-        " WHERE id = $1",
-        session.id,
-    )
-    assert dict(row) == {"phone_number": "15550001111", "push_name": "Acme Support", "connected": True}
+    assert await _event_types(conn) == []
 
 
-async def test_qr_status_logs_session_and_qr_events_for_the_owner(
+async def test_qr_status_tells_the_owner_a_new_qr_is_shown(
     client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
 ) -> None:
     await deliver(client, session.session_name, sample_body("webhook-2026-session.status-SCAN_QR_CODE.json"))
     rows = await conn.fetch("SELECT user_id, type, data FROM events ORDER BY id")
     base = {"session_id": str(session.id), "session_name": session.session_name}
     assert [(r["user_id"], r["type"], r["data"]) for r in rows] == [
-        (session.user_id, "session", {**base, "status": "connecting", "waha_status": "SCAN_QR_CODE"}),
         (session.user_id, "qr", {**base, "waha_status": "SCAN_QR_CODE"}),
     ]
+
+
+async def test_a_webhook_for_another_namespace_is_404(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    """Same-named sessions in two namespaces never get each other's deliveries."""
+    body = sample_body(TEXT)
+    answer = await client.post(
+        f"/webhooks/waha/other-namespace/{session.session_name}", content=body, headers=signed_headers(body)
+    )
+    assert (answer.status_code, await _messages(conn)) == (404, [])
 
 
 async def test_reaction_is_a_live_event(

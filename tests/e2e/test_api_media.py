@@ -61,7 +61,7 @@ async def test_incoming_media_is_copied_to_s3_and_served_by_the_api(
     await _write_session_secret(kube, namespace, created["name"], **{API_KEY: SIM_KEY})
     payload = await inbound_media(sim, "image")
     envelope = {"id": "evt_e2e_media", "event": "message", "session": "default", "payload": payload}
-    answer = await _deliver_when_known(client, created["name"], envelope_bytes(envelope))
+    answer = await _deliver_when_known(client, namespace, created["name"], envelope_bytes(envelope))
     await app.state.media_copier.drain()
     row = await db_pool.fetchrow(
         "SELECT id, media_storage_key FROM messages WHERE message_id = $1", payload["id"]

@@ -59,12 +59,14 @@ async def _session_with_secret(
     return created, headers
 
 
-async def _deliver_when_known(client: httpx.AsyncClient, session_name: str, body: bytes) -> httpx.Response:
+async def _deliver_when_known(
+    client: httpx.AsyncClient, where: str, session_name: str, body: bytes
+) -> httpx.Response:
     """The directory learns the Secret from its watch or one read; poll until it is no longer 404."""
 
     async def attempt() -> httpx.Response:
         while True:
-            answer = await deliver(client, session_name, body, key=KEY)
+            answer = await deliver(client, session_name, body, key=KEY, namespace=where)
             if answer.status_code != 404:
                 return answer
             await asyncio.sleep(0.5)
@@ -76,7 +78,9 @@ async def test_a_message_signed_with_the_secrets_key_is_stored(
     client: httpx.AsyncClient, kube: kr8s.asyncio.Api, namespace: str
 ) -> None:
     created, headers = await _session_with_secret(client, kube, namespace)
-    answer = await _deliver_when_known(client, created["name"], sample_body("webhook-2026-message-text.json"))
+    answer = await _deliver_when_known(
+        client, namespace, created["name"], sample_body("webhook-2026-message-text.json")
+    )
     assert (answer.status_code, answer.json()) == (200, {"outcome": "stored", "event": "message"})
     page = await client.get(f"/api/sessions/{created['id']}/chats/15550002222@c.us/messages", headers=headers)
     assert [m["body"] for m in page.json()["items"]] == ["Hi, I need help with my order"]
@@ -87,10 +91,14 @@ async def test_a_forged_delivery_is_401_with_the_real_key_in_place(
 ) -> None:
     created, _ = await _session_with_secret(client, kube, namespace)
     await _deliver_when_known(
-        client, created["name"], sample_body("webhook-2026-presence.update-typing.json")
+        client, namespace, created["name"], sample_body("webhook-2026-presence.update-typing.json")
     )
     forged = await deliver(
-        client, created["name"], sample_body("webhook-2026-message-text.json"), key="guess"
+        client,
+        created["name"],
+        sample_body("webhook-2026-message-text.json"),
+        key="guess",
+        namespace=namespace,
     )
     assert forged.status_code == 401
 
@@ -100,7 +108,7 @@ async def test_session_status_nudges_the_resource(
 ) -> None:
     created, _ = await _session_with_secret(client, kube, namespace)
     envelope = json.loads(sample_body("webhook-2026-session.status-WORKING.json"))
-    answer = await _deliver_when_known(client, created["name"], envelope_bytes(envelope))
+    answer = await _deliver_when_known(client, namespace, created["name"], envelope_bytes(envelope))
     assert answer.json() == {"outcome": "stored", "event": "session.status"}
     annotations = (await _resource(kube, namespace, created["name"]))["metadata"]["annotations"]
     assert annotations[labels.WAHA_STATUS_HINT] == "WORKING"

@@ -173,7 +173,8 @@ ACCESS = [
     ("api", "create", "conectafy.io", "whatsappsessions", "", "release", True),
     ("api", "patch", "conectafy.io", "whatsappsessions", "", "release", True),
     ("api", "delete", "conectafy.io", "whatsappsessions", "", "release", True),
-    ("api", "watch", "", "secrets", "", "release", True),
+    ("api", "watch", "", "secrets", "", "release", False),
+    ("api", "list", "", "secrets", "", "release", False),
     ("api", "patch", "conectafy.io", "whatsappsessions", "status", "release", False),
     ("api", "create", "", "secrets", "", "release", False),
     ("api", "create", "apps", "deployments", "", "release", False),
@@ -181,6 +182,23 @@ ACCESS = [
     ("api", "get", "", "secrets", "", "other", False),
     ("api", "delete", "", "nodes", "", "cluster", False),
 ]
+
+
+@pytest.mark.parametrize(
+    "secret", ["conectafy-postgresql", "conectafy-api", "conectafy-s3", "waha-x-session"]
+)
+async def test_the_api_cannot_read_the_database_jwt_s3_or_session_secrets(
+    api: kr8s.asyncio.Api, namespaces: tuple[str, str], secret: str
+) -> None:
+    """`kubectl auth can-i get secret/NAME --as=…:conectafy-api` is "no" for every Secret by name."""
+    namespace, other = namespaces
+    nobody = f"system:serviceaccount:{other}:nobody"
+    if await _can(api, nobody, {"verb": "delete", "group": "", "resource": "nodes", "namespace": ""}):
+        pytest.skip("the API server allows everything (authorization mode AlwaysAllow): no RBAC to prove")
+    await _install(api, namespace)
+    user = f"system:serviceaccount:{namespace}:conectafy-api"
+    attributes = {"verb": "get", "group": "", "resource": "secrets", "namespace": namespace, "name": secret}
+    assert await _can(api, user, attributes) is False
 
 
 async def test_service_accounts_can_do_exactly_their_jobs(

@@ -108,7 +108,7 @@ async def operator(namespace: str, api_url: str, waha_port: int) -> AsyncIterato
     settings = OperatorSettings(
         waha_url_template="http://127.0.0.1:{port}",
         waha_port=waha_port,
-        webhook_url_template=f"{api_url}/webhooks/waha/{{name}}",
+        webhook_url_template=f"{api_url}/webhooks/waha/{{namespace}}/{{name}}",
         webhook_retries_policy="constant",
         webhook_retries_delay_seconds=1,
         drift_check_interval=1.0,

@@ -75,6 +75,7 @@ def test_default_install_creates_the_whole_system() -> None:
         ("RoleBinding", "conectafy-operator", "conectafy"),
         ("Secret", "conectafy-api", "conectafy"),
         ("Secret", "conectafy-postgresql", "conectafy"),
+        ("Secret", "conectafy-session-keys", "conectafy"),
         ("Service", "conectafy-api", "conectafy"),
         ("Service", "conectafy-postgresql", "conectafy"),
         ("ServiceAccount", "conectafy-api", "conectafy"),

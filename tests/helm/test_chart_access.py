@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conectafy.operator.identity import APP_NAME as WAHA_APP_NAME
 from conectafy.operator.identity import PART_OF as WAHA_PART_OF
 from tests.helm.cases import LABELS, VALUE_SETS
@@ -21,13 +23,13 @@ OPERATOR_RULES = [
     {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]},
     {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
 ]
+#: Sessions only: no Secret of any kind (the sessions' keys are derived from the mounted master key).
 API_RULES = [
     {
         "apiGroups": ["conectafy.io"],
         "resources": ["whatsappsessions"],
         "verbs": ["get", "list", "watch", "create", "patch", "delete"],
     },
-    {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch"]},
 ]
 
 
@@ -87,6 +89,26 @@ def test_operator_cluster_role_only_when_watching_all_namespaces() -> None:
 
 def test_api_role_is_least_privilege() -> None:
     assert find(render_manifests(), "Role", "conectafy-api", "conectafy")["rules"] == API_RULES
+
+
+@pytest.mark.parametrize("name", sorted(VALUE_SETS))
+def test_no_rule_bound_to_the_api_reaches_a_secret(name: str) -> None:
+    """Whatever the values: no Role or ClusterRole bound to the API's ServiceAccount names Secrets (or
+    a wildcard), so the database, JWT and S3 Secrets are out of its reach."""
+    manifests = render_manifests(VALUE_SETS[name])
+    bound = {
+        binding["roleRef"]["name"]
+        for binding in manifests
+        if binding["kind"] in ("RoleBinding", "ClusterRoleBinding")
+        and any(subject["name"] == "conectafy-api" for subject in binding["subjects"])
+    }
+    rules = [
+        rule
+        for role in manifests
+        if role["kind"] in ("Role", "ClusterRole") and role["metadata"]["name"] in bound
+        for rule in role["rules"]
+    ]
+    assert bound and [r for r in rules if {"secrets", "*"} & set(r["resources"])] == []
 
 
 def test_waha_network_policy_admits_only_operator_and_api() -> None:

@@ -52,11 +52,12 @@ def test_operator_arguments(name: str, args: list[str]) -> None:
 def test_operator_settings_point_webhooks_at_the_api_service() -> None:
     deployment = find(render_manifests(), "Deployment", "conectafy-operator")
     assert container_env(deployment) == {
+        **SESSION_KEYS,
         "POD_ID": {"fieldRef": {"fieldPath": "metadata.name"}},
         "CONECTAFY_WAHA_IMAGE_REPOSITORY": "devlikeapro/waha",
         "CONECTAFY_WAHA_VERSION": "2026.8.2",
         "CONECTAFY_LOG_FORMAT": "json",
-        "CONECTAFY_WEBHOOK_URL_TEMPLATE": "http://conectafy-api.conectafy.svc:8000/webhooks/waha/{name}",
+        "CONECTAFY_WEBHOOK_URL_TEMPLATE": "http://conectafy-api.conectafy.svc:8000/webhooks/waha/{namespace}/{name}",
     }
 
 
@@ -68,11 +69,14 @@ def _api_env(name: str) -> dict[str, Any]:
     return container_env(find(render_manifests(VALUE_SETS[name]), "Deployment", "conectafy-api"), "api")
 
 
+#: The operator and the API derive the sessions' keys from one master key (the API reads no Secret).
+SESSION_KEYS = {"CONECTAFY_SESSION_KEY_MASTER": _secret_ref("conectafy-session-keys", "master")}
 BASE_API_ENV = {
     "CONECTAFY_HOST": "0.0.0.0",
     "CONECTAFY_PORT": "8000",
     "CONECTAFY_NAMESPACE": "conectafy",
     "CONECTAFY_DATA_DIR": "/tmp/conectafy",
+    **SESSION_KEYS,
 }
 JWT = {"CONECTAFY_JWT_SECRET": _secret_ref("conectafy-api", "jwtSecret")}
 

@@ -14,10 +14,10 @@ from conectafy.operator.status import (
     Transition,
     build_status,
     failed_restart_delay,
-    phase_for,
     phone_from_me_id,
     transitions,
 )
+from conectafy.phase import phase_for
 from conectafy.session import Condition, Phase, WhatsAppSessionStatus
 from conectafy.waha.status import WahaStatus
 

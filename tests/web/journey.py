@@ -37,7 +37,7 @@ async def paired_waha(
     await operator_creates_secret(cluster, namespace, session_name, keys)
     config = SimulatorConfig(
         api_key=SIM_KEY,
-        webhook_url=f"{api_url}/webhooks/waha/{session_name}",
+        webhook_url=f"{api_url}/webhooks/waha/{namespace}/{session_name}",
         hmac_key=HMAC_KEY,
         retry_delay_seconds=0.2,
         qr_rotation_seconds=600,

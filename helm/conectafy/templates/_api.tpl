@@ -5,6 +5,7 @@
   value: {{ include "conectafy.sessionsNamespace" . | quote }}
 - name: CONECTAFY_DATA_DIR
   value: /tmp/conectafy
+{{ include "conectafy.sessionKeys.env" . }}
 {{- if not (include "conectafy.supabase.enabled" .) }}
 - name: CONECTAFY_JWT_SECRET
   valueFrom:

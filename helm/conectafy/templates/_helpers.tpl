@@ -149,3 +149,17 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end }}
+
+{{/* The Secret holding the session key master (shared by the operator and the API). */}}
+{{- define "conectafy.sessionKeys.secretName" -}}
+{{- printf "%s-session-keys" (include "conectafy.fullname" .) }}
+{{- end }}
+
+{{/* CONECTAFY_SESSION_KEY_MASTER from that Secret: the kubelet mounts it, no ServiceAccount reads it. */}}
+{{- define "conectafy.sessionKeys.env" -}}
+- name: CONECTAFY_SESSION_KEY_MASTER
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "conectafy.sessionKeys.secretName" . }}
+      key: master
+{{- end }}

@@ -4,7 +4,6 @@ import { BADGE_COLOR, BADGE_LABEL, type SessionBadge } from "../lib/status";
 const DOT: Record<SessionBadge, string> = {
   starting: "bg-accent animate-pulse",
   scan_qr: "bg-warning animate-pulse",
-  confirm_phone: "bg-warning animate-pulse",
   connected: "bg-success",
   failed: "bg-danger",
   stopped: "bg-muted",

@@ -4,44 +4,29 @@ import { applySessionEvent, eventSessionId } from "./sessionEvents";
 
 const session: SessionPublic = {
   id: "s1", name: "support-ab12c", display_name: "Support", engine: "GOWS", status: "connecting", phase: "ScanQR",
-  wa_status: null, paused: false, phone_number: null, push_name: null, conditions: [],
+  wa_status: "SCAN_QR_CODE", paused: false, phone_number: null, push_name: null, conditions: [],
   created_at: "2026-11-28T10:00:00Z", updated_at: "2026-11-28T10:00:00Z", last_connected_at: null,
+};
+const connected: SessionPublic = {
+  ...session, status: "connected", phase: "Connected", wa_status: "WORKING", phone_number: "+15550001111",
+  push_name: "Acme", last_connected_at: "2026-11-28T10:01:00Z", updated_at: "2026-11-28T10:01:00Z",
 };
 
 describe("applySessionEvent", () => {
-  it("takes WAHA's status from a webhook's session event", () => {
-    const event = { id: "1", type: "session", data: { session_id: "s1", session_name: "support-ab12c", status: "connected", waha_status: "WORKING" } };
-    expect(applySessionEvent(session, event)).toEqual({ ...session, status: "connected", wa_status: "WORKING" });
+  it("replaces the session with the one the event carries", () => {
+    const event = { id: "2", type: "session", data: { session_id: "s1", session_name: "support-ab12c", session: connected } };
+    expect(applySessionEvent(session, event)).toEqual(connected);
   });
 
-  it("takes phase, phone, push name and paused from the resource's session event", () => {
-    const event = {
-      id: "2", type: "session",
-      data: { session_id: "s1", session_name: "support-ab12c", display_name: "Support", status: "connected", phase: "Connected",
-        phone_number: "15550001111", push_name: "Acme", last_connected_at: "2026-11-28T10:01:00Z", waha_status: "WORKING", paused: false },
-    };
-    expect(applySessionEvent({ ...session, wa_status: "SCAN_QR_CODE" }, event)).toEqual({
-      ...session, status: "connected", phase: "Connected", wa_status: "WORKING", phone_number: "15550001111",
-      push_name: "Acme", last_connected_at: "2026-11-28T10:01:00Z",
-    });
-  });
-
-  it("marks a session stopped on purpose from the resource's paused flag", () => {
-    const event = { id: "3", type: "session", data: { session_id: "s1", status: "disconnected", phase: "Stopped", waha_status: null, paused: true } };
-    expect(applySessionEvent(session, event)).toEqual({ ...session, status: "disconnected", phase: "Stopped", paused: true });
-  });
-
-  it("ignores another session's event", () => {
-    const event = { id: "4", type: "session", data: { session_id: "s2", status: "error", waha_status: "FAILED" } };
-    expect(applySessionEvent(session, event)).toBe(session);
+  it("leaves other sessions and other events alone", () => {
+    const other = { id: "3", type: "session", data: { session_id: "s2", session_name: "x", session: connected } };
+    const message = { id: "4", type: "message", data: { session_id: "s1" } };
+    expect([applySessionEvent(session, other), applySessionEvent(session, message)]).toEqual([session, session]);
   });
 });
 
 describe("eventSessionId", () => {
-  it("reads session_id, the one key every session-scoped event carries", () => {
-    expect([
-      eventSessionId({ id: "1", type: "message", data: { session_id: "s1", chat_id: "x@c.us" } }),
-      eventSessionId({ id: "2", type: "session", data: { sessionId: "s1" } }),
-    ]).toEqual(["s1", null]);
+  it("reads session_id", () => {
+    expect(eventSessionId({ id: "5", type: "session_deleted", data: { session_id: "s1" } })).toBe("s1");
   });
 });

@@ -10,29 +10,13 @@ export function eventSessionId(event: LiveEvent): string | null {
   return typeof id === "string" ? id : null;
 }
 
-const str = (value: unknown): string | null | undefined =>
-  value === undefined ? undefined : typeof value === "string" ? value : null;
-
 /**
- * A session updated by a `session` live event. Both sources send the same snake_case shape: WAHA's
- * webhook says `status` and `waha_status`; the operator's resource (the CR→row mirror) also says
- * `phase`, `phone_number`, `push_name`, `display_name`, `last_connected_at` and `paused`. A key that
- * is absent keeps the current value.
+ * A session updated by a `session` live event: the event carries the whole session (a SessionPublic, as
+ * `GET /api/sessions` lists it), from one source — the API's projection of the resource — so it replaces
+ * the current copy and nothing is merged.
  */
 export function applySessionEvent(session: SessionPublic, event: LiveEvent): SessionPublic {
   if (event.type !== "session" || eventSessionId(event) !== session.id) return session;
-  const data = event.data;
-  const next: SessionPublic = {
-    ...session,
-    status: (str(data.status) as SessionPublic["status"]) ?? session.status,
-    phase: str(data.phase) ?? session.phase,
-    phone_number: str(data.phone_number) ?? session.phone_number,
-    push_name: str(data.push_name) ?? session.push_name,
-    display_name: str(data.display_name) ?? session.display_name,
-    last_connected_at: str(data.last_connected_at) ?? session.last_connected_at,
-  };
-  if ("waha_status" in data) next.wa_status = str(data.waha_status) ?? null;
-  if (typeof data.paused === "boolean") next.paused = data.paused;
-  else if (next.status === "connected" || next.wa_status === "WORKING") next.paused = false;
-  return next;
+  const next = event.data.session;
+  return next && typeof next === "object" ? (next as SessionPublic) : session;
 }

@@ -4,7 +4,7 @@ import { ButtonLink } from "../components/ButtonLink";
 import { Icon } from "../components/Icon";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatPhone } from "../lib/format";
-import { confirmHint, sessionBadge } from "../lib/status";
+import { passkeyHint, sessionBadge } from "../lib/status";
 import { PairingCodeForm } from "./PairingCodeForm";
 import { QR_LIFETIME_SECONDS, useQrCode } from "./useQrCode";
 import { useSession } from "./useSessions";
@@ -53,12 +53,12 @@ function Connected({ sessionId, phone, name }: { sessionId: string; phone: strin
 }
 
 /** WhatsApp waits for a passkey step on the phone: there is no QR to show, only what to do. */
-function ConfirmOnPhone({ waStatus }: { waStatus: string | null }) {
+function ConfirmOnPhone({ hint }: { hint: string }) {
   return (
     <div className="flex flex-col items-center gap-4 px-6 py-12 text-center" role="status" data-testid="pair-confirm">
       <span className="grid size-20 place-items-center rounded-full bg-warning-soft text-warning"><Icon name="phone" className="size-11" /></span>
       <h2 className="text-2xl font-semibold">Confirm on your phone</h2>
-      <p className="max-w-md text-muted">{confirmHint(waStatus)}</p>
+      <p className="max-w-md text-muted">{hint}</p>
       <p className="flex items-center gap-2 text-sm text-muted"><Spinner size="sm" /> This page updates by itself once you have confirmed.</p>
     </div>
   );
@@ -86,8 +86,8 @@ export function PairPage() {
           </div>
           {badge === "connected" ? (
             <Connected sessionId={session.id} phone={session.phone_number} name={session.push_name} />
-          ) : badge === "confirm_phone" ? (
-            <ConfirmOnPhone waStatus={session.wa_status} />
+          ) : passkeyHint(session) ? (
+            <ConfirmOnPhone hint={passkeyHint(session) ?? ""} />
           ) : badge === "failed" || badge === "stopped" ? (
             <div className="p-6">
               <Alert status={badge === "failed" ? "danger" : "warning"}>

@@ -25,7 +25,7 @@ function Summary({ sessions }: { sessions: SessionPublic[] }) {
   const items = [
     { label: "Numbers", value: sessions.length, color: "text-foreground" },
     { label: "Connected", value: count(["connected"]), color: "text-success" },
-    { label: "Waiting to pair", value: count(["scan_qr", "confirm_phone", "starting"]), color: "text-warning" },
+    { label: "Waiting to pair", value: count(["scan_qr", "starting"]), color: "text-warning" },
     { label: "Need attention", value: count(["failed"]), color: "text-danger" },
   ].map((item) => ({ ...item, className: item.value > 0 ? item.color : "text-muted" }));
   return (
