@@ -109,10 +109,13 @@ async def test_a_session_back_to_working_is_backfilled(
 
 
 async def test_backfill_of_a_session_that_is_not_connected_is_409(
-    client: httpx.AsyncClient, session: SessionRow, headers: dict[str, str]
+    client: httpx.AsyncClient, db_pool: asyncpg.Pool, session: SessionRow, headers: dict[str, str]
 ) -> None:
+    await db_pool.execute(
+        "UPDATE whatsapp_sessions SET status = 'connecting', phase = 'ScanQR' WHERE id = $1", session.id
+    )
     answer = await client.post(f"/api/sessions/{session.id}/backfill", headers=headers)
-    assert (answer.status_code, answer.json()["detail"]["phase"]) == (409, "Pending")
+    assert (answer.status_code, answer.json()["detail"]["phase"]) == (409, "ScanQR")
 
 
 async def test_the_cli_backfills_a_session(
