@@ -71,10 +71,13 @@ async def _rows(pool: asyncpg.Pool) -> list[tuple[str, str | None, str | None]]:
 async def test_a_session_that_is_not_connected_is_409_with_its_phase_and_waha_is_not_called(
     client: httpx.AsyncClient, db_pool: asyncpg.Pool, session: SessionRow, headers: dict[str, str]
 ) -> None:
+    await db_pool.execute(
+        "UPDATE whatsapp_sessions SET status = 'connecting', phase = 'ScanQR' WHERE id = $1", session.id
+    )
     answer = await _send(client, session, headers, "hello", None)
     assert (answer.status_code, answer.json()["detail"]) == (
         409,
-        {"message": "session is not connected (phase Pending)", "phase": "Pending", "status": "connecting"},
+        {"message": "session is not connected (phase ScanQR)", "phase": "ScanQR", "status": "connecting"},
     )
     assert await _rows(db_pool) == []
 

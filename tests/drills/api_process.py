@@ -27,6 +27,7 @@ class OneSession:
     hmac_key: str
     waha_url: str
     waha_api_key: str
+    namespace: str = "drill"
 
     async def webhook_key(self, session_name: str) -> str | None:
         return self.hmac_key if session_name == self.session_name else None

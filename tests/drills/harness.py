@@ -33,6 +33,7 @@ from conectafy.simulator.messages import SimMessage, new_wa_id
 
 API_PROCESS = Path(__file__).with_name("api_process.py")
 SESSION, HMAC_KEY, WAHA_KEY = "drill", "drill-hmac-key", "drill-waha-key"
+NAMESPACE = "drill"  # the API process serves this namespace (its webhook URLs carry it)
 #: What the operator subscribes WAHA to (conectafy.session.Webhook.events): one delivery per message.
 EVENTS = ["session.status", "message.any", "message.ack", "message.reaction", "message.revoked"]
 CHATS = 50
@@ -158,7 +159,8 @@ def simulator_config(api_url: str, scale: float) -> SimulatorConfig:
     """WAHA as the operator configures it (global webhook, HMAC, exponential 2 s x 10), delays x scale."""
     return SimulatorConfig(
         api_key=WAHA_KEY, engine="NOWEB", paired=True, startup_seconds=0, status_guard_wait_seconds=0,
-        webhook_url=f"{api_url}/webhooks/waha/{SESSION}", webhook_events=EVENTS, hmac_key=HMAC_KEY,
+        webhook_url=f"{api_url}/webhooks/waha/{NAMESPACE}/{SESSION}",
+        webhook_events=EVENTS, hmac_key=HMAC_KEY,
         retry_policy=RetryPolicy.EXPONENTIAL, retry_delay_seconds=2, retry_attempts=10,
         retry_delay_scale=scale,
     )  # fmt: skip
@@ -173,9 +175,11 @@ async def _seed(dsn: str) -> None:
             "INSERT INTO users (email, password_hash) VALUES ('drill@example.com', 'x') RETURNING id"
         )
         await conn.execute(
-            "INSERT INTO whatsapp_sessions (user_id, session_name, display_name, engine, status, phase,"
-            " phone_number) VALUES ($1, $2, $2, 'NOWEB', 'connected', 'Connected', '15550001111')",
+            "INSERT INTO whatsapp_sessions (user_id, namespace, session_name, display_name, engine,"
+            " status, phase, phone_number)"
+            " VALUES ($1, $2, $3, $3, 'NOWEB', 'connected', 'Connected', '+15550001111')",
             user,
+            NAMESPACE,
             SESSION,
         )
     finally:
@@ -198,7 +202,7 @@ async def rig(*, scale: float, replicas: int = 1) -> AsyncIterator[Rig]:
                 if replicas > 1:
                     waha.sim.session.config = {
                         "webhooks": [
-                            {"url": f"{apis[1].url}/webhooks/waha/{SESSION}", "events": EVENTS,
+                            {"url": f"{apis[1].url}/webhooks/waha/{NAMESPACE}/{SESSION}", "events": EVENTS,
                              "hmac": {"key": HMAC_KEY},
                              "retries": {"policy": "exponential", "delaySeconds": 2, "attempts": 10}}
                         ]
