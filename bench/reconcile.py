@@ -91,7 +91,7 @@ def operator_process(
     finally:
         process.terminate()  # kopf stops gracefully on SIGTERM, so cProfile writes its file
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=90)  # a loaded machine: let cProfile write its file
         except psutil.TimeoutExpired:
             process.kill()
         if log:
