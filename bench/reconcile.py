@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -68,6 +69,7 @@ class Result:
     peak_rss: int = 0
     load: list[str] = field(default_factory=list)
     profile: list[tuple[str, str]] = field(default_factory=list)
+    idle_kinds: list[tuple[str, str]] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -157,7 +159,10 @@ async def run_kmock(args: argparse.Namespace, result: Result) -> None:
             plurals = [resource.plural for (resource, _, _), obj in server.objects.items() if not obj.deleted]
             return sum(1 for plural in plurals if plural in CHILD_PLURALS)
 
+        snapshots: list[collections.Counter[tuple[str, str, str]]] = []
+
         async def requests() -> int:
+            snapshots.append(collections.Counter(server.requests_by_kind))
             return int(server.request_count)
 
         with operator_process(kubeconfig, ["--all-namespaces"], args.operator_log, args.profile) as process:
@@ -172,6 +177,9 @@ async def run_kmock(args: argparse.Namespace, result: Result) -> None:
                     async with client.post(path, json=session(f"s{index:04d}", namespace)) as response:
                         response.raise_for_status()
             await phases(process, args, count, requests, 0.5, result)
+    if len(snapshots) == 2:
+        at_rest = (snapshots[1] - snapshots[0]).most_common(4)
+        result.idle_kinds = [(f"idle: {' '.join(kind).strip()}", str(n)) for kind, n in at_rest]
     tmp.cleanup()
 
 
@@ -306,6 +314,7 @@ def print_table(args: argparse.Namespace, result: Result) -> None:
         (f"idle: Kubernetes requests/s over {result.idle_seconds:.0f} s", idle_rate),
         ("idle: operator CPU (share of one core)", idle_cpu),
         ("load average at start / converged / end", " | ".join(result.load)),
+        *result.idle_kinds,
         *result.profile,
     ]
     width = max(len(label) for label, _ in rows)

@@ -8,6 +8,7 @@ sleep) and stopping the runner happens in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -53,6 +54,8 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         super().__attrs_post_init__()
         self.versions = itertools.count(100)
         self.request_count = 0
+        #: (method, plural, subresource) → requests; the benchmark says what the operator still asks at rest.
+        self.requests_by_kind: collections.Counter[tuple[str, str, str]] = collections.Counter()
         #: kmock re-filters its whole request log on every request (O(n²)); the benchmark, which makes
         #: thousands, sets this after setup and counts with `request_count` instead.
         self.forget_requests = False
@@ -60,6 +63,8 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
 
     async def _handle(self, request: Any) -> Any:
         self.request_count += 1
+        plural = request.resource.plural if request.resource is not None else request.url.path
+        self.requests_by_kind[request.method, plural, request.subresource or ""] += 1
         if request.action == kmock.action.UPDATE and _is_apply(request):
             self._prepare_apply(request)
         if request.resource is not None and request.action in (kmock.action.CREATE, kmock.action.UPDATE):
