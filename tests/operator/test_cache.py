@@ -80,3 +80,13 @@ def test_forgetting_a_session_forgets_its_children() -> None:
     ledger.record(SERVICES, service(), service(version="8"))
     ledger.forget(NAMESPACE, "waha-bob")
     assert ledger.needs_heal(SERVICES, service(version="9"), deleted=False) is False
+
+
+def test_a_cache_lagging_behind_our_own_writes_is_not_drift() -> None:
+    ledger = Ledger()
+    ledger.record(SERVICES, service(), service(version="8"))
+    ledger.record(SERVICES, service(), service(version="9"))
+    assert (
+        ledger.is_current(SERVICES, service(), ChildState("waha-bob", "8")),
+        ledger.needs_heal(SERVICES, service(version="8"), deleted=False),
+    ) == (True, False)
