@@ -236,15 +236,15 @@ async def run_cluster(args: argparse.Namespace, result: Result) -> None:
             async with api.call_api(
                 "GET", version=version, namespace=namespace, url=plural, params=selector, headers=partial
             ) as r:
-                total += len(r.json()["items"])
+                total += len(r.json().get("items") or [])
         return total
 
     async def requests() -> int | None:
         try:
-            async with api.call_api("GET", version="", base="", url="metrics") as r:
-                return apiserver_requests(r.text)
-        except kr8s.ServerError:
-            return None  # /metrics not allowed for this user
+            response = await api._session.get("/metrics")  # kr8s builds only /api… and /apis… URLs
+        except (kr8s.ServerError, AttributeError):
+            return None
+        return apiserver_requests(response.text) if response.status_code == 200 else None  # 403: not allowed
 
     kubeconfig = os.environ.get("KUBECONFIG", str(Path.home() / ".kube" / "config"))
     try:
