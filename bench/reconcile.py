@@ -35,6 +35,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -259,8 +260,28 @@ async def run_cluster(args: argparse.Namespace, result: Result) -> None:
                     pass
             await phases(process, args, count, requests, 1.5, result)
     finally:
-        async with api.call_api("DELETE", version="v1", url=f"namespaces/{namespace}"):
+        await release_and_delete(api, namespace)
+
+
+async def release_and_delete(api: Any, namespace: str) -> None:
+    """The operator is stopped: release the sessions' finalizers, or the namespace would hang deleting."""
+    version = f"{GROUP}/{VERSION}"
+    async with api.call_api("GET", version=version, namespace=namespace, url=PLURAL) as r:
+        names = [item["metadata"]["name"] for item in r.json().get("items") or []]
+    release = json.dumps({"metadata": {"finalizers": None}})
+    merge = {"Content-Type": "application/merge-patch+json"}
+    for name in names:
+        async with api.call_api(
+            "PATCH",
+            version=version,
+            namespace=namespace,
+            url=f"{PLURAL}/{name}",
+            headers=merge,
+            content=release,
+        ):
             pass
+    async with api.call_api("DELETE", version="v1", url=f"namespaces/{namespace}"):
+        pass
 
 
 def apiserver_requests(metrics: str) -> int:
