@@ -207,9 +207,10 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) ->
     kopf_settings.watching.client_timeout = 330
     kopf_settings.watching.connect_timeout = 30
     kopf_settings.networking.request_timeout = 60
-    # How many objects' watch-event queues are processed at once (change handlers); timers run in
-    # their own tasks and are not bounded by it. Our requests are bounded by KubeClient instead.
-    kopf_settings.queueing.worker_limit = 200
+    # No limit on kopf's per-object workers (its default). With indexes, a worker waits until every
+    # index is pre-populated at start; a limit below the number of sessions deadlocks a restart (seen
+    # at 500 sessions with a limit of 200). Our requests are bounded by KubeClient's semaphore instead.
+    kopf_settings.queueing.worker_limit = None
     kopf_settings.execution.max_workers = 20  # only sync code uses it; all our handlers are async
     kopf_settings.peering.standalone = standalone
     # Equal priorities make every peer freeze (kopf docs); random ones leave exactly one active.
