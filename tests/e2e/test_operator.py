@@ -39,6 +39,7 @@ from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     session_path,
     simulator_fixture,
 )
+from tests.support.apiserver import field
 
 pytestmark = pytest.mark.e2e
 
@@ -97,7 +98,7 @@ async def test_pause_scales_to_zero_and_stops(api: kr8s.asyncio.Api, namespace: 
 
     async def scaled_down() -> bool:
         deployment = await get(api, child_path(namespace, "deployments")) or {}
-        return bool(deployment.get("spec", {}).get("replicas") == 0)
+        return bool(field(deployment, "spec", "replicas") == 0)
 
     await poll(scaled_down)
     status = await poll(lambda: phase(api, namespace, "Stopped"))
@@ -123,7 +124,7 @@ async def test_restarted_at_rolls_the_pod_template(api: kr8s.asyncio.Api, namesp
 
     async def rolled() -> bool:
         template = ((await get(api, child_path(namespace, "deployments"))) or {})["spec"]["template"]
-        return bool(template["metadata"].get("annotations", {}).get(labels.RESTARTED_AT) == stamp)
+        return bool(field(template, "metadata", "annotations", labels.RESTARTED_AT) == stamp)
 
     await poll(rolled)
 
