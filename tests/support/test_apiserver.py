@@ -32,7 +32,7 @@ def test_field_reads_through_missing_and_null_levels(obj: Any, path: tuple[str, 
     assert field(obj, *path) == expected
 
 
-async def test_wait_crd_served_tolerates_null_status_until_established(kmock: kmock.KubernetesEmulator) -> None:
+async def test_wait_crd_served_tolerates_null_status(kmock: kmock.KubernetesEmulator) -> None:
     """Right after creation a real API server returns the CRD with `status.conditions: null`."""
     answers = iter([{"status": None}, {"status": {"conditions": None}}, {"status": ESTABLISHED}])
     stored: list[dict[str, Any]] = []
