@@ -136,8 +136,20 @@ async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logge
         logger.warning(f"WAHA logout failed (the session is deleted anyway): {error}")
 
 
-def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) -> None:
+def needs_cluster_scanning(namespaces: list[str], *, clusterwide: bool) -> bool:
+    """Whether kopf must list/watch cluster-scoped namespaces and CRDs.
+
+    Cluster-wide, kopf follows CRDs (the chart's ClusterRole allows it). With exact namespace names
+    there is nothing to discover: a namespaced Role cannot allow cluster-scope lists, and kopf would
+    retry the refused ones for about 80 s (9 attempts) on every start before reconciling anything.
+    Only glob/negation patterns (`tenant-*`, `!kube-*`) need the namespace list to be resolved.
+    """
+    return clusterwide or any(set(pattern) & set("*?[]!,") for pattern in namespaces)
+
+
+def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool, scanning: bool = True) -> None:
     """Tuned for 500+ sessions and two replicas; every choice is documented in docs/operator.md."""
+    kopf_settings.scanning.disabled = not scanning  # see needs_cluster_scanning
     kopf_settings.persistence.finalizer = f"{KOPF_PREFIX}/finalizer"
     # Progress/diff-base in annotations: our structural status schema would prune `status.kopf`. Their
     # own prefix: kopf ignores every annotation under its prefix, and ours (restartedAt…) must count.
@@ -157,13 +169,15 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) ->
     kopf_settings.peering.priority = random.randint(1, 32767)
 
 
-def build_registry(settings: OperatorSettings, *, standalone: bool = False) -> kopf.OperatorRegistry:
+def build_registry(
+    settings: OperatorSettings, *, standalone: bool = False, scanning: bool = True
+) -> kopf.OperatorRegistry:
     """All handlers, registered with the timer intervals from `settings`."""
     registry = kopf.OperatorRegistry()
 
     @kopf.on.startup(registry=registry)
     async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-        configure_kopf(settings, standalone=standalone)
+        configure_kopf(settings, standalone=standalone, scanning=scanning)
         memo["settings"] = operator_settings
         memo["kube"] = await Kube.connect()
 
