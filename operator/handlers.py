@@ -150,7 +150,7 @@ def needs_cluster_scanning(namespaces: list[str], *, clusterwide: bool) -> bool:
 def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool, scanning: bool = True) -> None:
     """Tuned for 500+ sessions and two replicas; every choice is documented in docs/operator.md."""
     kopf_settings.scanning.disabled = not scanning  # see needs_cluster_scanning
-    kopf_settings.persistence.finalizer = f"{KOPF_PREFIX}/finalizer"
+    kopf_settings.persistence.finalizer = labels.FINALIZER
     # Progress/diff-base in annotations: our structural status schema would prune `status.kopf`. Their
     # own prefix: kopf ignores every annotation under its prefix, and ours (restartedAt…) must count.
     kopf_settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_PREFIX)
