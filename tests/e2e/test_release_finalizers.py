@@ -105,9 +105,8 @@ async def test_refuses_while_a_kopf_peer_is_alive(api: kr8s.asyncio.Api, namespa
     (peering_crd,) = [crd for crd in chart_crds() if crd["spec"]["names"]["kind"] == "KopfPeering"]
     url = f"customresourcedefinitions/{peering_crd['metadata']['name']}"
     params = {"fieldManager": FIELD_MANAGER, "force": "true"}
-    applied = await call(
-        api, "PATCH", "apiextensions.k8s.io/v1", url, body=peering_crd, content_type=APPLY_PATCH, params=params
-    )
+    crds = "apiextensions.k8s.io/v1"
+    applied = await call(api, "PATCH", crds, url, body=peering_crd, content_type=APPLY_PATCH, params=params)
     assert applied.status_code in (200, 201), applied.text
     await wait_crd_served(api, peering_crd)
     peer = {"priority": 1, "lifetime": 60, "lastseen": datetime.now(UTC).isoformat()}
