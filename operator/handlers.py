@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from conectafy import labels
 from conectafy.operator import reconcile, waha_sync
-from conectafy.operator.kube import Kube
+from conectafy.operator.kube import SECRETS, Kube
 from conectafy.operator.manifests import API_KEY, SessionRef, child_names, decode_secret_data, waha_base_url
 from conectafy.session import GROUP, PLURAL, VERSION, WhatsAppSessionSpec, WhatsAppSessionStatus
 from conectafy.settings import OperatorSettings
@@ -119,14 +119,25 @@ async def sync_session_status(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patc
 
 
 async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
-    """Unlink the phone before the data goes (best effort, time-bounded); GC removes the children."""
+    """Unlink the phone while WAHA still runs, then delete the Secret: it co-owns the Deployment and the
+    Service (`guard_reference`), so garbage collection — even `--cascade=foreground` — takes them only
+    after the logout. The logout is best effort and time-bounded; the deletion always proceeds."""
     settings: OperatorSettings = memo["settings"]
-    ref = session_ref(body)
-    if ref.spec.paused:
-        return  # no WAHA is running to log out
     kube: Kube = memo["kube"]
-    secret = await kube.get_secret(ref.namespace, child_names(ref.name).secret)
-    api_key = decode_secret_data((secret or {}).get("data")).get(API_KEY)
+    ref = session_ref(body)
+    name = child_names(ref.name).secret
+    if not ref.spec.paused:  # a paused session has no WAHA running to log out
+        secret = await kube.get_secret(ref.namespace, name)
+        await _logout(ref, settings, decode_secret_data((secret or {}).get("data")).get(API_KEY), logger)
+    try:
+        await kube.delete_object(SECRETS, ref.namespace, name)
+    except (kr8s.ServerError, httpx.HTTPError) as error:
+        raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
+
+
+async def _logout(
+    ref: SessionRef, settings: OperatorSettings, api_key: str | None, logger: kopf.Logger
+) -> None:
     if api_key is None:
         logger.warning("No API key in the session's Secret; skipping WAHA logout.")
         return

@@ -17,6 +17,7 @@ from conectafy.operator.identity import (
     ChildNames,
     SessionRef,
     child_names,
+    guard_reference,
     image_for,
     labels_for,
     object_meta,
@@ -44,6 +45,7 @@ __all__ = [
     "child_names",
     "decode_secret_data",
     "generate_secret_data",
+    "guard_reference",
     "image_for",
     "is_drifted",
     "labels_for",
@@ -100,11 +102,17 @@ def decode_secret_data(data: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def build_secret(ref: SessionRef, data: Mapping[str, str]) -> dict[str, Any]:
-    """`data` (not `stringData`): the server stores base64 `data`, so desired ⊆ live holds after a write."""
+    """`data` (not `stringData`): the server stores base64 `data`, so desired ⊆ live holds after a write.
+
+    No owner reference: the Secret guards the WAHA workload until logout (`guard_reference`), so the
+    session's deletion must not cascade to it; the delete handler deletes it.
+    """
+    metadata = object_meta(ref, child_names(ref.name).secret)
+    del metadata["ownerReferences"]
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": object_meta(ref, child_names(ref.name).secret),
+        "metadata": metadata,
         "type": "Opaque",
         "data": {key: base64.b64encode(value.encode()).decode() for key, value in sorted(data.items())},
     }
@@ -133,7 +141,7 @@ def build_service(ref: SessionRef, settings: OperatorSettings) -> dict[str, Any]
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": object_meta(ref, child_names(ref.name).service),
+        "metadata": object_meta(ref, child_names(ref.name).service, guarded=True),
         "spec": {
             "type": "ClusterIP",
             "selector": selector_for(ref),

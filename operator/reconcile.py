@@ -53,10 +53,13 @@ def event_target(ref: SessionRef) -> EventTarget:
     return EventTarget(API_VERSION, KIND, ref.namespace, ref.name, ref.uid)
 
 
-async def ensure_secret(kube: Kube, ref: SessionRef) -> dict[str, str]:
-    """Create the Secret once; later only add missing keys (and adopt it) — a key is never regenerated.
+async def ensure_secret(kube: Kube, ref: SessionRef) -> tuple[dict[str, str], str]:
+    """Create the Secret once; later only add missing keys — a key is never regenerated. Returns its
+    decoded data and its uid (the Deployment and the Service name it as their guard owner).
 
-    A Secret that exists before the session (a user bringing their own API key) is kept and adopted.
+    A Secret that exists before the session (a user bringing their own API key) is kept; the session's
+    owner reference is taken off it (an older operator adopted it that way), so deleting the session
+    never cascades to it before the logout (`guard_reference`).
     """
     names = child_names(ref.name)
     live = await kube.get_secret(ref.namespace, names.secret)
@@ -67,10 +70,14 @@ async def ensure_secret(kube: Kube, ref: SessionRef) -> dict[str, str]:
         created = await kube.create_object(SECRETS, desired)
         if created is None:  # a concurrent reconcile won the race: use what it stored
             return await ensure_secret(kube, ref)
-        return data
+        return data, str(created["metadata"]["uid"])
     if is_drifted(desired, live):
         await kube.patch_secret(ref.namespace, names.secret, desired)
-    return data
+    owners = live["metadata"].get("ownerReferences") or []
+    if any(owner.get("uid") == ref.uid for owner in owners):
+        kept = [owner for owner in owners if owner.get("uid") != ref.uid] or None
+        await kube.patch_object(SECRETS, ref.namespace, names.secret, {"metadata": {"ownerReferences": kept}})
+    return data, str(live["metadata"]["uid"])
 
 
 def is_available(deployment: dict[str, Any] | None) -> bool:
@@ -98,10 +105,11 @@ async def ensure_children(
     kube: Kube, ref: SessionRef, settings: OperatorSettings
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """Secret, PVC, Deployment, Service; returns the Secret's data and the live Deployment."""
-    secret_data = await ensure_secret(kube, ref)
+    secret_data, secret_uid = await ensure_secret(kube, ref)
     await ensure_pvc(kube, ref, settings)
-    deployment = await kube.apply_deployment(build_deployment(ref, settings), is_drifted)
-    await kube.apply_service(build_service(ref, settings), is_drifted)
+    guarded = replace(ref, secret_uid=secret_uid)
+    deployment = await kube.apply_deployment(build_deployment(guarded, settings), is_drifted)
+    await kube.apply_service(build_service(guarded, settings), is_drifted)
     return secret_data, deployment.live
 
 
