@@ -20,6 +20,7 @@ from conectafy.simulator.runner import RunningSimulator
 from tests.e2e.fake_kubelet import call, force_delete_pods
 from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     API_KEY,
+    CHILD,
     CHILDREN,
     MERGE,
     NAME,
@@ -56,8 +57,12 @@ async def test_children_exist_owned_and_valid(api: kr8s.asyncio.Api, namespace: 
         "controller": True,
         "blockOwnerDeletion": True,
     }
-    assert {plural: child["metadata"]["ownerReferences"] for plural, child in found.items()} == {
-        plural: [owner] for plural in CHILDREN
+    guard = {"apiVersion": "v1", "kind": "Secret", "name": CHILD, "uid": found["secrets"]["metadata"]["uid"]}
+    assert {plural: child["metadata"].get("ownerReferences") for plural, child in found.items()} == {
+        "secrets": None,  # the guard: deleted by the operator after the logout
+        "persistentvolumeclaims": [owner],
+        "services": [owner, guard],
+        "deployments": [owner, guard],
     }
     deployment = found["deployments"]["spec"]
     assert (deployment["replicas"], deployment["strategy"]["type"]) == (1, "Recreate")
@@ -167,6 +172,39 @@ async def test_delete_logs_out_and_children_are_collected(
 
     await poll(collected)
     assert simulator.sim.session.has_creds is False  # WAHA's logout was called before the data went
+
+
+@pytest.mark.usefixtures("operator")
+async def test_foreground_delete_logs_out_while_waha_still_runs(
+    api: kr8s.asyncio.Api, namespace: str, node: str, simulator: RunningSimulator
+) -> None:
+    """`kubectl delete --cascade=foreground`: the garbage collector deletes a session's dependents at once,
+    before any finalizer runs. The Deployment and the Service are co-owned by the Secret, so they must
+    outlive the logout; every observation before the logout finds them in place, not being deleted."""
+    await apply_example(api, namespace, node)
+    await poll(lambda: running(api, namespace, node))
+    await poll(lambda: phase(api, namespace, "ScanQR"))
+    await scan_qr(simulator)
+    await poll(lambda: phase(api, namespace, "Connected"))
+    options = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"}
+    await call(api, "DELETE", session_path(namespace), options)  # kubectl delete --cascade=foreground
+    early: list[dict[str, bool]] = []
+
+    async def in_place(plural: str) -> bool:
+        child = await get(api, child_path(namespace, plural))
+        return child is not None and not field(child, "metadata", "deletionTimestamp")
+
+    async def collected() -> bool:
+        if simulator.sim.session.has_creds:  # not logged out yet: WAHA must be untouched
+            early.append({plural: await in_place(plural) for plural in ("deployments", "services")})
+            return False
+        await force_delete_pods(api, namespace, NAME)  # what the kubelet would confirm
+        gone = [await get(api, child_path(namespace, plural)) is None for plural in CHILDREN]
+        return all(gone) and await get(api, session_path(namespace)) is None
+
+    await poll(collected)
+    assert [observation for observation in early if not all(observation.values())] == []
+    assert simulator.sim.session.has_creds is False
 
 
 @pytest.mark.usefixtures("operator")
