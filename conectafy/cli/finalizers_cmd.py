@@ -5,7 +5,8 @@ goes. Without an operator nothing removes it: the session, and a namespace being
 stay Terminating forever. This command removes *only that finalizer* (others' finalizers and the API
 server's `foregroundDeletion` stay), only from sessions already being deleted, and only when no
 operator looks alive — a running one would log out and release them itself. `--force` skips that
-check; no logout happens either way, which the output says.
+check; no logout happens either way, which the output says. Like the operator after its logout, it
+then deletes the session's Secret, which co-owns the WAHA Deployment and Service.
 """
 
 from __future__ import annotations
@@ -147,12 +148,30 @@ async def release(api: kr8s.asyncio.Api, session: dict[str, Any]) -> str:
         raise_for_status=False,
     ) as response:
         if response.status_code == 200:
-            return RELEASED
+            return RELEASED + await delete_guard_secret(api, session)
         if response.status_code == 404:
             return "already gone"
         if response.status_code == 409:
             return "changed meanwhile, not released: run the command again"
         raise kube.KubeError(f"cannot release {meta['namespace']}/{meta['name']}: {response.text}")
+
+
+async def delete_guard_secret(api: kr8s.asyncio.Api, session: dict[str, Any]) -> str:
+    """Delete the session's Secret, as the operator does after the logout: it co-owns the WAHA Deployment
+    and Service, which the garbage collector then takes. Only a Secret labelled for this session."""
+    meta = session["metadata"]
+    name = f"{kube.CHILD_PREFIX}{meta['name']}"
+    status, body = await _get(api, "v1", f"secrets/{name}", namespace=meta["namespace"])
+    if status == 404 or (status == 200 and not kube.has_labels(body, {labels.SESSION: meta["name"]})):
+        return ""
+    if status != 200:
+        raise kube.KubeError(f"cannot read Secret {meta['namespace']}/{name}: {status}: {body}")
+    async with api.call_api(
+        "DELETE", version="v1", namespace=meta["namespace"], url=f"secrets/{name}", raise_for_status=False
+    ) as response:
+        if response.status_code not in (200, 202, 404):
+            raise kube.KubeError(f"cannot delete Secret {meta['namespace']}/{name}: {response.text}")
+    return f"; Secret {name} deleted"
 
 
 async def _release_all(namespace: str | None, all_namespaces: bool, force: bool, context: str | None) -> str:

@@ -9,7 +9,7 @@ import kmock
 import pytest
 
 from conectafy.cli.finalizers_cmd import RELEASED, live_peers, release_patch, stuck_sessions
-from tests.cli.conftest import NAMESPACE, SESSIONS, CliRun, make_session
+from tests.cli.conftest import NAMESPACE, SESSIONS, CliRun, make_api_key_secret, make_session
 
 OURS = "kopf.conectafy.io/finalizer"
 PEERINGS = "kopf.dev/v1/kopfpeerings"
@@ -142,3 +142,19 @@ async def test_nothing_to_release(cluster: kmock.KubernetesEmulator, cli: CliRun
     assert (result.exit_code, result.output) == (
         0, f"No WhatsAppSession in namespace {NAMESPACE} is being deleted and waiting for {OURS}.\n"
     )
+
+
+async def test_the_released_sessions_secret_goes_so_the_workload_is_collected(
+    cluster: kmock.KubernetesEmulator, cli: CliRun
+) -> None:
+    """The Secret co-owns WAHA's Deployment and Service; the operator would delete it after the logout."""
+    cluster.objects[SESSIONS, NAMESPACE, "sales"] = _deleting("sales", [OURS])
+    cluster.objects["v1/secrets", NAMESPACE, "waha-sales"] = make_api_key_secret("sales", "k")
+    cluster.objects["v1/secrets", NAMESPACE, "waha-other"] = make_api_key_secret("other", "k")
+    result = await cli("release-finalizers", "--force")
+    row = result.output.splitlines()[1].split(None, 2)
+    assert (result.exit_code, row) == (
+        0, [NAMESPACE, "sales", f"{RELEASED}; Secret waha-sales deleted"]
+    ), result.output
+    secrets = [cluster.objects["v1/secrets", NAMESPACE, f"waha-{name}"] for name in ("sales", "other")]
+    assert [secret.deleted for secret in secrets] == [True, False]
