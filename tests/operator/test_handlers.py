@@ -170,6 +170,23 @@ async def test_deleted_child_is_restored(kube: ApiServerEmulator, simulator: Run
     assert restored["spec"] == original["spec"]
 
 
+async def test_a_recreated_secret_guards_the_workload_again(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        await kube_request(kube, "DELETE", f"/api/v1/namespaces/{NAMESPACE}/secrets/{CHILD}")
+        secret = await eventually(lambda: live(kube, SECRETS, CHILD))
+        uid = secret["metadata"]["uid"]
+
+        def guards() -> list[str]:
+            workload = [live(kube, kind, CHILD) or {} for kind in (DEPLOYMENTS, SERVICES)]
+            owners = [child["metadata"]["ownerReferences"] for child in workload]
+            return [ref["uid"] for refs in owners for ref in refs if ref["kind"] == "Secret"]
+
+        await eventually(lambda: guards() == [uid, uid])
+
+
 async def test_hand_edited_child_is_restored(kube: ApiServerEmulator, simulator: RunningSimulator) -> None:
     async with running_operator(kube, fast_settings(simulator)):
         await start_session(kube)
