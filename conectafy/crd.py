@@ -46,11 +46,12 @@ STORAGE_CLASS_IMMUTABLE_RULE = (
     "has(self.storageClassName) == has(oldSelf.storageClassName)"
     " && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)"
 )
-#: A PVC can grow but never shrink (Kubernetes ≥ 1.29 has `quantity()`). `isQuantity` keeps the rule
-#: from failing with an evaluation error on a size that is no quantity: that is the pattern's to report
-#: (or, for the rare text the pattern lets through, the claim's).
+#: A PVC can grow but never shrink (Kubernetes ≥ 1.29 has `quantity()`). `has` because the API server
+#: also checks the rule against the schema's `default: {}` (no size yet); `isQuantity` keeps it from
+#: failing with an evaluation error on a size that is no quantity: that is the pattern's to report (or,
+#: for the rare text the pattern lets through, the claim's).
 SIZE_NO_SHRINK_RULE = (
-    "!isQuantity(self.size) || !isQuantity(oldSelf.size)"
+    "!has(self.size) || !has(oldSelf.size) || !isQuantity(self.size) || !isQuantity(oldSelf.size)"
     " || quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0"
 )
 STORAGE_RULES: list[dict[str, str]] = [

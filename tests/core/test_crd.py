@@ -336,5 +336,10 @@ def test_storage_size_cannot_shrink(old: str, new: str, allowed: bool) -> None:
     assert _cel(SIZE_NO_SHRINK_RULE, self={"size": new}, oldSelf={"size": old}) is allowed
 
 
+def test_size_rule_holds_for_the_schemas_default_without_a_size() -> None:
+    """The API server checks rules against `default: {}` when the CRD is created."""
+    assert _cel(SIZE_NO_SHRINK_RULE, self={}, oldSelf={}) is True
+
+
 def test_size_rule_leaves_a_malformed_size_to_the_pattern() -> None:
     assert _cel(SIZE_NO_SHRINK_RULE, self={"size": "1..2Gi"}, oldSelf={"size": "1Gi"}) is True
