@@ -27,6 +27,8 @@ OWNER_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 #: Session names become Deployment/Service names (DNS-1035 label, room for suffixes).
 NAME_PATTERN = r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$"
 QUANTITY_PATTERN = r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
+#: Bounds the cost the API server estimates for the CEL rules that parse a size (`quantity()`).
+QUANTITY_MAX_LENGTH = 64
 
 
 def _number_as_quantity(value: Any) -> Any:
@@ -78,10 +80,15 @@ class Placement(CamelModel):
 
 class Storage(CamelModel):
     size: str = Field(
-        default="1Gi", pattern=QUANTITY_PATTERN, description="PVC size for WhatsApp login data."
+        default="1Gi",
+        pattern=QUANTITY_PATTERN,
+        max_length=QUANTITY_MAX_LENGTH,
+        description="PVC size for WhatsApp login data; it can grow (if the class allows) but never shrink.",
     )
     storage_class_name: str | None = Field(
-        default=None, description="Empty uses the cluster's default class."
+        default=None,
+        max_length=253,
+        description="Empty uses the cluster's default class; immutable (a claim's class cannot change).",
     )
     retain_on_delete: bool = Field(default=False, description="Keep the PVC when the session is deleted.")
 

@@ -41,6 +41,9 @@ class ChildState:
     resource_version: str
     secret_data: dict[str, str] = field(default_factory=dict)
     available: bool = False
+    uid: str = ""  # the Secret's uid names it as the guard owner of the Deployment and the Service
+    #: The Secret's owners: an older operator made the session own it, which we undo.
+    owner_references: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,10 @@ def child_state(body: Mapping[str, Any]) -> ChildState:
         resource_version=str(meta.get("resourceVersion") or ""),
         secret_data=decode_secret(body) if kind == "Secret" else {},
         available=is_available(body) if kind == "Deployment" else False,
+        uid=str(meta.get("uid") or ""),
+        owner_references=tuple(dict(owner) for owner in meta.get("ownerReferences") or [])
+        if kind == "Secret"
+        else (),
     )
 
 

@@ -19,7 +19,8 @@ import kopf
 from pydantic import ValidationError
 
 from conectafy import labels
-from conectafy.kube.client import KubeClient
+from conectafy.kube.children import delete_child, get_child
+from conectafy.kube.client import SECRETS, KubeClient, decode_secret
 from conectafy.kube.errors import KubeError
 from conectafy.operator import cache, reconcile, waha_sync
 from conectafy.operator.children import ensure_children
@@ -171,7 +172,9 @@ async def on_child_event(
 
 
 async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **kwargs: Any) -> None:
-    """Unlink the phone before the data goes (best effort, time-bounded); GC removes the children."""
+    """Unlink the phone while WAHA still runs, then delete the Secret: it co-owns the Deployment and the
+    Service (`guard_reference`), so garbage collection — even `--cascade=foreground` — takes them only
+    after the logout. The logout is best effort and time-bounded; the deletion always proceeds."""
     settings: OperatorSettings = memo["settings"]
     clients: reconcile.Clients = memo["clients"]
     ref = session_ref(body)
@@ -180,9 +183,20 @@ async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logge
     memo["guards"].forget(ref.uid)
     clients.ledger.forget(ref.namespace, names.secret)
     await clients.waha.close(ref.uid)
-    if ref.spec.paused:
-        return  # no WAHA is running to log out
-    api_key = cached.secret.secret_data.get(API_KEY) if cached.secret else None
+    try:
+        if not ref.spec.paused:  # a paused session has no WAHA running to log out
+            secret_data = cached.secret.secret_data if cached.secret else None
+            if secret_data is None:  # not (yet) in the cache: read it once
+                secret_data = decode_secret(await get_child(clients.kube, SECRETS, ref.namespace, names.secret))
+            await _logout(ref, settings, secret_data.get(API_KEY), logger)
+        await delete_child(clients.kube, SECRETS, ref.namespace, names.secret)
+    except KubeError as error:
+        raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
+
+
+async def _logout(
+    ref: SessionRef, settings: OperatorSettings, api_key: str | None, logger: kopf.Logger
+) -> None:
     if api_key is None:
         logger.warning("No API key in the session's Secret; skipping WAHA logout.")
         return
@@ -192,9 +206,21 @@ async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logge
         logger.warning(f"WAHA logout failed (the session is deleted anyway): {error}")
 
 
-def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) -> None:
+def needs_cluster_scanning(namespaces: list[str], *, clusterwide: bool) -> bool:
+    """Whether kopf must list/watch cluster-scoped namespaces and CRDs.
+
+    Cluster-wide, kopf follows CRDs (the chart's ClusterRole allows it). With exact namespace names
+    there is nothing to discover: a namespaced Role cannot allow cluster-scope lists, and kopf would
+    retry the refused ones for about 80 s (9 attempts) on every start before reconciling anything.
+    Only glob/negation patterns (`tenant-*`, `!kube-*`) need the namespace list to be resolved.
+    """
+    return clusterwide or any(set(pattern) & set("*?[]!,") for pattern in namespaces)
+
+
+def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool, scanning: bool = True) -> None:
     """Tuned for 500+ sessions and two replicas; every choice is documented in docs/operator.md."""
-    kopf_settings.persistence.finalizer = f"{KOPF_PREFIX}/finalizer"
+    kopf_settings.scanning.disabled = not scanning  # see needs_cluster_scanning
+    kopf_settings.persistence.finalizer = labels.FINALIZER
     # Progress/diff-base in annotations: our structural status schema would prune `status.kopf`. Their
     # own prefix: kopf ignores every annotation under its prefix, and ours (restartedAt…) must count.
     kopf_settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_PREFIX)
@@ -230,7 +256,7 @@ def _register_caches(registry: kopf.OperatorRegistry) -> None:
 
 
 def build_registry(
-    settings: OperatorSettings, *, standalone: bool = False, guards: Guards | None = None
+    settings: OperatorSettings, *, standalone: bool = False, scanning: bool = True, guards: Guards | None = None
 ) -> kopf.OperatorRegistry:
     """All handlers, registered with the timer intervals from `settings`; `guards` may be given to
     watch the sessions' reconciles from outside (tests, the benchmark)."""
@@ -240,7 +266,7 @@ def build_registry(
 
     @kopf.on.startup(registry=registry)
     async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-        configure_kopf(settings, standalone=standalone)
+        configure_kopf(settings, standalone=standalone, scanning=scanning)
         memo["settings"] = operator_settings
         memo["guards"] = session_guards
         memo["clients"] = reconcile.Clients(

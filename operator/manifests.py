@@ -16,6 +16,7 @@ from conectafy.operator.identity import (
     ChildNames,
     SessionRef,
     child_names,
+    guard_reference,
     image_for,
     labels_for,
     object_meta,
@@ -43,6 +44,7 @@ __all__ = [
     "build_service",
     "child_names",
     "generate_secret_data",
+    "guard_reference",
     "image_for",
     "labels_for",
     "missing_secret_data",
@@ -93,11 +95,17 @@ def missing_secret_data(existing: Mapping[str, str]) -> dict[str, str]:
 
 
 def build_secret(ref: SessionRef, data: Mapping[str, str]) -> dict[str, Any]:
-    """`data` (not `stringData`): applied fields are compared as the server stores them."""
+    """`data` (not `stringData`): applied fields are compared as the server stores them.
+
+    No owner reference: the Secret guards the WAHA workload until logout (`guard_reference`), so the
+    session's deletion must not cascade to it; the delete handler deletes it.
+    """
+    metadata = object_meta(ref, child_names(ref.name).secret)
+    del metadata["ownerReferences"]
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": object_meta(ref, child_names(ref.name).secret),
+        "metadata": metadata,
         "type": "Opaque",
         "data": {key: base64.b64encode(value.encode()).decode() for key, value in sorted(data.items())},
     }
@@ -126,7 +134,7 @@ def build_service(ref: SessionRef, settings: OperatorSettings) -> dict[str, Any]
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": object_meta(ref, child_names(ref.name).service),
+        "metadata": object_meta(ref, child_names(ref.name).service, guarded=True),
         "spec": {
             "type": "ClusterIP",
             "selector": selector_for(ref),

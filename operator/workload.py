@@ -191,7 +191,7 @@ def build_deployment(ref: SessionRef, settings: OperatorSettings) -> dict[str, A
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": object_meta(ref, child_names(ref.name).deployment),
+        "metadata": object_meta(ref, child_names(ref.name).deployment, guarded=True),
         "spec": {
             "replicas": 0 if ref.spec.paused else 1,
             "strategy": {"type": "Recreate"},

@@ -20,12 +20,13 @@ def run_operator(
     import kopf
 
     from conectafy.logs import configure_logging
-    from conectafy.operator.handlers import build_registry
+    from conectafy.operator.handlers import build_registry, needs_cluster_scanning
     from conectafy.settings import get_operator_settings
 
     settings = get_operator_settings()
     configure_logging(settings.log_format)
-    registry = build_registry(settings, standalone=standalone)
+    scanning = needs_cluster_scanning(namespaces, clusterwide=clusterwide)
+    registry = build_registry(settings, standalone=standalone, scanning=scanning)
     asyncio.run(
         kopf.operator(
             registry=registry,

@@ -20,6 +20,7 @@ from conectafy.operator.manifests import (
     build_service,
     child_names,
     generate_secret_data,
+    guard_reference,
     image_for,
     labels_for,
     missing_secret_data,
@@ -146,6 +147,23 @@ def test_owner_reference() -> None:
     assert owner_reference(make_ref()) == OWNER_REF
 
 
+GUARD_REF = {"apiVersion": "v1", "kind": "Secret", "name": "waha-support", "uid": "secret-uid"}
+
+
+@pytest.mark.parametrize("kind", ["deployment", "service"])
+def test_workload_is_also_owned_by_the_secret_once_it_exists(kind: str) -> None:
+    """A second owner outside the session's tree: foreground deletion must not take WAHA before logout."""
+    ref = make_ref(secret_uid="secret-uid")
+    owners = BUILDERS[kind](ref)["metadata"]["ownerReferences"]
+    assert (owners, guard_reference(ref)) == ([OWNER_REF, GUARD_REF], GUARD_REF)
+
+
+@pytest.mark.parametrize("kind", ["secret", "pvc"])
+def test_only_the_workload_is_guarded(kind: str) -> None:
+    metadata = BUILDERS[kind](make_ref(secret_uid="secret-uid"))["metadata"]
+    assert metadata.get("ownerReferences") == ([OWNER_REF] if kind == "pvc" else None)
+
+
 def test_generated_secret_data() -> None:
     data = generate_secret_data()
     assert (sorted(data), data["api-key-sha512"]) == (
@@ -162,7 +180,8 @@ def test_secret_holds_the_data_base64_encoded() -> None:
     data = {"api-key": "k", "webhook-hmac-key": "h\u00e9"}
     secret = build_secret(make_ref(), data)
     assert {key: value for key, value in secret.items() if key != "data"} == {
-        "apiVersion": "v1", "kind": "Secret", "metadata": METADATA, "type": "Opaque",
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": "waha-support", "namespace": "tenant-a", "labels": LABELS},  # no owner
     }
     encoded = {"api-key": "aw==", "webhook-hmac-key": "aMOp"}
     assert (secret["data"], decode_secret(secret)) == (encoded, data)
