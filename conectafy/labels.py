@@ -16,3 +16,6 @@ APP_VERSION = "app.kubernetes.io/version"
 RESTARTED_AT = f"{DOMAIN}/restartedAt"  # set by a user/CLI/API: roll the WAHA pod
 WAHA_STATUS_HINT = f"{DOMAIN}/wahaStatus"  # set by the API from a webhook: "re-read WAHA now"
 WAHA_STATUS_HINT_AT = f"{DOMAIN}/wahaStatusAt"  # when the API saw that webhook (RFC 3339)
+
+# An annotation on a WAHA pod template, set by self-healing: changing it rolls a zombie pod.
+HEALED_AT = f"{DOMAIN}/healedAt"

@@ -132,6 +132,7 @@ class WhatsAppSessionSpec(CamelModel):
 class ConditionType(StrEnum):
     READY = "Ready"  # the WAHA workload is available
     CONNECTED = "Connected"  # WhatsApp is WORKING
+    DEGRADED = "Degraded"  # self-healing stopped restarting the session (a restart storm)
 
 
 class Condition(CamelModel):
@@ -141,6 +142,15 @@ class Condition(CamelModel):
     message: str = ""
     last_transition_time: datetime
     observed_generation: int | None = None
+
+
+class HealingHold(CamelModel):
+    """Self-healing gave up on a session (restart storm) until its spec or `restartedAt` changes."""
+
+    reason: str = Field(description="Why healing stopped (RestartStorm).")
+    since: datetime
+    generation: int = Field(description="metadata.generation when healing stopped.")
+    restarted_at: str | None = Field(default=None, description="The restartedAt annotation then.")
 
 
 class WhatsAppSessionStatus(CamelModel):
@@ -155,6 +165,17 @@ class WhatsAppSessionStatus(CamelModel):
     last_connected_at: datetime | None = None
     failure_count: int | None = Field(default=None, description="Consecutive FAILED restarts (backoff).")
     last_restart_at: datetime | None = None
+    phase_since: datetime | None = Field(default=None, description="When the phase last changed.")
+    restart_times: list[datetime] | None = Field(
+        default=None, description="Self-healing restarts within the restart-storm window."
+    )
+    waha_poll_failures: int | None = Field(
+        default=None, description="Consecutive WAHA polls that failed while the pod was Ready."
+    )
+    device_unlinked_at: datetime | None = Field(
+        default=None, description="When the phone unlinked this device (cleared on reconnection)."
+    )
+    healing_hold: HealingHold | None = None
     conditions: list[Condition] = Field(default_factory=list)
 
 

@@ -19,7 +19,7 @@ import kr8s
 from pydantic import ValidationError
 
 from conectafy import labels
-from conectafy.operator import reconcile, waha_sync
+from conectafy.operator import observed, reconcile, waha_sync
 from conectafy.operator.kube import Kube
 from conectafy.operator.manifests import API_KEY, SessionRef, child_names, decode_secret_data, waha_base_url
 from conectafy.session import GROUP, PLURAL, VERSION, WhatsAppSessionSpec, WhatsAppSessionStatus
@@ -67,12 +67,15 @@ async def _reconcile(body: kopf.Body, memo: kopf.Memo, patch: kopf.Patch, *, pol
     settings: OperatorSettings = memo["settings"]
     now = datetime.now(UTC)
     current = {**(body.get("status") or {}), **patch.get("status", {})}
-    try:
-        outcome = await reconcile.reconcile_session(
-            memo["kube"], session_ref(body), previous_status(current), settings, poll_waha=poll_waha, now=now
-        )
-    except (kr8s.ServerError, httpx.HTTPError) as error:  # the API server is busy or away: retry soon
-        raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
+    with observed.reconcile_metrics():
+        try:
+            ref, previous = session_ref(body), previous_status(current)
+            outcome = await reconcile.reconcile_session(
+                memo["kube"], ref, previous, settings, poll_waha=poll_waha, now=now
+            )
+        except (kr8s.ServerError, httpx.HTTPError) as error:  # the API server is busy or away: retry soon
+            raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
+    observed.session_status(memo, body, outcome.status)
     if outcome.waha_read:
         memo[LAST_POLL] = now
     status_patch = _with_removals(current, outcome.status)
@@ -122,6 +125,7 @@ async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logge
     """Unlink the phone before the data goes (best effort, time-bounded); GC removes the children."""
     settings: OperatorSettings = memo["settings"]
     ref = session_ref(body)
+    observed.forget_session(memo, ref.namespace, ref.name)
     if ref.spec.paused:
         return  # no WAHA is running to log out
     kube: Kube = memo["kube"]
@@ -136,7 +140,7 @@ async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logge
         logger.warning(f"WAHA logout failed (the session is deleted anyway): {error}")
 
 
-def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) -> None:
+def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) -> int:
     """Tuned for 500+ sessions and two replicas; every choice is documented in docs/operator.md."""
     kopf_settings.persistence.finalizer = f"{KOPF_PREFIX}/finalizer"
     # Progress/diff-base in annotations: our structural status schema would prune `status.kopf`. Their
@@ -155,17 +159,25 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) ->
     kopf_settings.peering.standalone = standalone
     # Equal priorities make every peer freeze (kopf docs); random ones leave exactly one active.
     kopf_settings.peering.priority = random.randint(1, 32767)
+    return kopf_settings.peering.priority
 
 
-def build_registry(settings: OperatorSettings, *, standalone: bool = False) -> kopf.OperatorRegistry:
-    """All handlers, registered with the timer intervals from `settings`."""
+def build_registry(
+    settings: OperatorSettings, *, standalone: bool = False, serving: observed.Serving | None = None
+) -> kopf.OperatorRegistry:
+    """All handlers, registered with the timer intervals from `settings`; `serving`: the /metrics."""
     registry = kopf.OperatorRegistry()
 
     @kopf.on.startup(registry=registry)
     async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-        configure_kopf(settings, standalone=standalone)
+        priority = configure_kopf(settings, standalone=standalone)
         memo["settings"] = operator_settings
         memo["kube"] = await Kube.connect()
+        await observed.start(memo, serving, standalone=standalone, priority=priority)
+
+    @kopf.on.cleanup(registry=registry)
+    async def stop_serving(memo: kopf.Memo, **_: Any) -> None:
+        await observed.stop(memo)
 
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:

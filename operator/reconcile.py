@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from conectafy.operator import waha_sync
+from conectafy.operator import healer, healing, waha_sync
 from conectafy.operator.kube import PVCS, SECRETS, EventTarget, Kube
 from conectafy.operator.manifests import (
     API_KEY,
@@ -30,7 +30,6 @@ from conectafy.operator.manifests import (
 from conectafy.operator.status import (
     WARNING_REASONS,
     Observation,
-    Reason,
     build_status,
     failed_restart_delay,
     phone_from_me_id,
@@ -113,26 +112,36 @@ def _previous_view(previous: WhatsAppSessionStatus | None) -> waha_sync.WahaView
 
 
 async def _act_on_waha(
+    endpoint: waha_sync.WahaEndpoint, view: waha_sync.WahaView
+) -> waha_sync.WahaView:
+    """STOPPED and not paused → start (everything else that needs acting on is self-healing's)."""
+    if view.status is WahaStatus.STOPPED:
+        error = await waha_sync.start_session(endpoint)
+        if error is None:
+            return await waha_sync.read_session(endpoint)
+        return replace(view, error=error)
+    return view
+
+
+async def _heal(
     kube: Kube,
     ref: SessionRef,
     endpoint: waha_sync.WahaEndpoint,
     view: waha_sync.WahaView,
-    counters: _Restarts,
-) -> tuple[waha_sync.WahaView, _Restarts]:
-    """STOPPED and not paused → start; FAILED → restart once its backoff has passed."""
-    if view.status is WahaStatus.STOPPED:
-        error = await waha_sync.start_session(endpoint)
-        if error is None:
-            return await waha_sync.read_session(endpoint), counters
-        return replace(view, error=error), counters
-    if view.status is WahaStatus.FAILED and counters.due:
-        error = await waha_sync.restart_session(endpoint)
-        attempt = counters.count + 1
-        message = f"WAHA session FAILED; restart attempt {attempt}" + (f" failed: {error}" if error else ".")
-        await kube.post_event(event_target(ref), Reason.RESTARTING, message, warning=True)
-        restarted = _Restarts(count=attempt, last=counters.now, due=False, now=counters.now)
-        return (await waha_sync.read_session(endpoint) if error is None else view), restarted
-    return view, counters
+    previous: WhatsAppSessionStatus | None,
+    restarts: _Restarts,
+    settings: OperatorSettings,
+) -> tuple[waha_sync.WahaView, _Restarts, healing.HealingState]:
+    """Self-healing (operator/healing.py); a FAILED restart also moves the backoff counters."""
+    health = healer.health_of(ref, view, previous, now=restarts.now, failed_restart_due=restarts.due)
+    healed = await healer.heal_session(
+        kube, event_target(ref), ref, endpoint, view, health, healing.Policy.from_settings(settings)
+    )
+    if healed.decision.cause is healing.Cause.FAILED and healed.decision.restarts:
+        restarts = _Restarts(count=restarts.count + 1, last=restarts.now, due=False, now=restarts.now)
+    elif healed.decision.action is healing.Action.LOGOUT:
+        restarts = _Restarts(count=0, last=restarts.last, due=True, now=restarts.now)
+    return healed.view, restarts, healed.state
 
 
 @dataclass(frozen=True)
@@ -172,11 +181,13 @@ async def reconcile_session(
     )
     view, restarts = waha_sync.WahaView(), _restarts(previous, settings, now)
     waha_read = False
+    heal_state = healing.carried(previous, ref.generation, ref.restarted_at)
     if available and not ref.spec.paused:
         was_available = previous is not None and _condition_true(previous, "Ready")
         if poll_waha or not was_available:
             view, waha_read = await waha_sync.read_session(endpoint), True
-            view, restarts = await _act_on_waha(kube, ref, endpoint, view, restarts)
+            view = await _act_on_waha(endpoint, view)
+            view, restarts, heal_state = await _heal(kube, ref, endpoint, view, previous, restarts, settings)
         else:
             view = _previous_view(previous)
     observation = Observation(
@@ -192,6 +203,7 @@ async def reconcile_session(
         waha_error=view.error,
     )
     status = _with_restarts(build_status(observation, previous, now), restarts)
+    status = healing.annotate(status, previous, heal_state, now)
     await _announce(kube, ref, previous, status)
     return Outcome(status=status.to_k8s(), waha_read=waha_read)
 

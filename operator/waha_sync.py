@@ -8,9 +8,11 @@ normal state of a pod that is starting, and the status must say so instead of th
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from conectafy.operator import metrics
 from conectafy.waha.client import WahaClient
 from conectafy.waha.errors import WahaError
 from conectafy.waha.status import DEFAULT_SESSION, WahaStatus
@@ -45,11 +47,15 @@ def _client(endpoint: WahaEndpoint) -> WahaClient:
 
 async def read_session(endpoint: WahaEndpoint) -> WahaView:
     """GET the session; its status and, once logged in, its own number and push name."""
+    started = time.perf_counter()
     try:
         async with _client(endpoint) as client:
             info = await client.get_session(DEFAULT_SESSION)
     except WahaError as error:
+        metrics.WAHA_POLL_FAILURES.inc()
         return WahaView(error=_describe(error))
+    finally:
+        metrics.WAHA_POLL_DURATION.observe(time.perf_counter() - started)
     me = info.me
     return WahaView(
         status=info.status,

@@ -1,0 +1,102 @@
+"""Self-healing at the edge: act on `healing.decide`, post its Event, count it (the I/O half).
+
+The decisions themselves are pure (`healing`); this module only restarts WAHA's session, rolls the
+pod, logs out, and tells people about it — one Kubernetes Event and one metric per decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from conectafy import labels
+from conectafy.operator import healing, metrics, waha_sync
+from conectafy.operator.healing import Action, Decision, HealingState, Health, Policy
+from conectafy.operator.kube import DEPLOYMENTS, EventTarget, Kube
+from conectafy.operator.manifests import SessionRef, child_names
+from conectafy.operator.status import Reason
+from conectafy.session import WhatsAppSessionStatus
+
+_EVENT_REASON = {
+    Action.RESTART_SESSION: Reason.RESTARTING,
+    Action.RESTART_POD: Reason.POD_RESTARTED,
+    Action.LOGOUT: Reason.LOGGED_OUT,
+}
+
+
+@dataclass(frozen=True)
+class Healed:
+    """What healing did this time: the decision, WAHA as it is now, the status memory to keep."""
+
+    decision: Decision
+    view: waha_sync.WahaView
+    state: HealingState
+
+
+def _stamp(now: datetime) -> str:
+    return now.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+async def roll_pod(kube: Kube, ref: SessionRef, now: datetime) -> None:
+    """Like `kubectl rollout restart`: a new pod-template annotation (server additions survive drift)."""
+    template = {"metadata": {"annotations": {labels.HEALED_AT: _stamp(now)}}}
+    name = child_names(ref.name).deployment
+    await kube.patch_object(DEPLOYMENTS, ref.namespace, name, {"spec": {"template": template}})
+
+
+async def _act(
+    kube: Kube, ref: SessionRef, endpoint: waha_sync.WahaEndpoint, decision: Decision, now: datetime
+) -> str | None:
+    """Carry the decision out; the error text when WAHA refused it."""
+    if decision.action is Action.RESTART_SESSION:
+        return await waha_sync.restart_session(endpoint)
+    if decision.action is Action.LOGOUT:
+        return await waha_sync.logout_session(endpoint)
+    if decision.action is Action.RESTART_POD:
+        await roll_pod(kube, ref, now)
+    return None
+
+
+async def heal_session(
+    kube: Kube,
+    target: EventTarget,
+    ref: SessionRef,
+    endpoint: waha_sync.WahaEndpoint,
+    view: waha_sync.WahaView,
+    health: Health,
+    policy: Policy,
+) -> Healed:
+    """Decide, act, announce; WAHA is re-read after a restart or logout so the status is current."""
+    decision = healing.decide(health, policy)
+    state = healing.next_state(health, decision, policy)
+    if decision.action is Action.NONE or decision.cause is None:
+        return Healed(decision, view, state)
+    error = await _act(kube, ref, endpoint, decision, health.now)
+    metrics.HEALING_DECISIONS.labels(decision.action.value, decision.cause.value).inc()
+    if decision.restarts:
+        metrics.RESTARTS.labels(decision.cause.value).inc()
+    if decision.action in _EVENT_REASON:  # a hold is announced by its Degraded condition's Event
+        message = decision.message + (f" It failed: {error}" if error else "")
+        await kube.post_event(target, _EVENT_REASON[decision.action], message, warning=True)
+    if decision.action in (Action.RESTART_SESSION, Action.LOGOUT) and error is None:
+        view = await waha_sync.read_session(endpoint)
+    return Healed(decision, view, state)
+
+
+def health_of(
+    ref: SessionRef,
+    view: waha_sync.WahaView,
+    previous: WhatsAppSessionStatus | None,
+    *,
+    now: datetime,
+    failed_restart_due: bool,
+) -> Health:
+    return Health(
+        now=now,
+        generation=ref.generation,
+        restarted_at=ref.restarted_at,
+        waha_status=view.status,
+        linked=view.me_id is not None,
+        failed_restart_due=failed_restart_due,
+        previous=previous,
+    )
