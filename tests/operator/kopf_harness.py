@@ -23,6 +23,7 @@ import yaml
 from kopf.testing import KopfRunner
 
 from conectafy.operator.handlers import build_registry
+from conectafy.operator.observed import Serving
 from conectafy.session import API_VERSION, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION
 from conectafy.settings import OperatorSettings
 
@@ -224,12 +225,12 @@ async def patch_session(server: kmock.KubernetesEmulator, name: str, patch: dict
 
 @contextlib.asynccontextmanager
 async def running_operator(
-    server: kmock.KubernetesEmulator, settings: OperatorSettings
+    server: kmock.KubernetesEmulator, settings: OperatorSettings, serving: Serving | None = None
 ) -> AsyncIterator[KopfRunner]:
     """The real operator entry (kopf CLI `run`) with our registry, cluster-wide, no peering."""
     runner = KopfRunner(
         ["run", "--standalone", "--all-namespaces"],
-        registry=build_registry(settings, standalone=True),
+        registry=build_registry(settings, standalone=True, serving=serving),
         timeout=30,
     )
     await asyncio.to_thread(runner.__enter__)
