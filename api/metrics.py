@@ -93,3 +93,8 @@ DB_POOL_WAITING = Gauge(
     "Requests of this process waiting for a free database connection.",
     registry=REGISTRY,
 )
+READY = Gauge(
+    "conectafy_api_ready",
+    "1 when this process's last readiness check (/ready: database and Kubernetes) passed, else 0.",
+    registry=REGISTRY,
+)
