@@ -201,3 +201,50 @@ class Waha:
 
 async def connect_waha(kube: Kube, session: str) -> Waha:
     return Waha(kube=kube, session=session, api_key=await get_api_key(kube, session))
+
+
+# --- doctor: Events, the operator's peering object, the API through the service and pod proxies ---------
+async def list_events(kube: Kube) -> list[dict[str, Any]]:
+    return await _list(kube, "v1", "events", {})
+
+
+async def get_peering(kube: Kube, name: str) -> dict[str, Any] | None:
+    """kopf's peering object: the namespaced one of this namespace, else the cluster-wide one."""
+    for namespace, plural in ((kube.namespace, "kopfpeerings"), (None, "clusterkopfpeerings")):
+        try:
+            async with kube.api.call_api(
+                "GET", version="kopf.dev/v1", namespace=namespace, url=f"{plural}/{name}"
+            ) as response:
+                return response.json()  # type: ignore[no-any-return]
+        except kr8s.ServerError as error:
+            if _status_code(error) not in (403, 404):
+                raise
+    return None
+
+
+async def get_service(kube: Kube, name: str) -> dict[str, Any] | None:
+    try:
+        async with kube.api.call_api(
+            "GET", version="v1", namespace=kube.namespace, url=f"services/{name}"
+        ) as response:
+            return response.json()  # type: ignore[no-any-return]
+    except kr8s.ServerError as error:
+        if _status_code(error) == 404:
+            return None
+        raise
+
+
+async def list_pods(kube: Kube, selector: Mapping[str, str]) -> list[dict[str, Any]]:
+    return await _list(kube, "v1", "pods", selector)
+
+
+async def proxy_get(kube: Kube, target: str, path: str) -> tuple[int, str]:
+    """GET through the API server's proxy (`services/NAME:PORT` or `pods/NAME:PORT`): status and body."""
+    kind, _, name = target.partition("/")
+    url = f"{kind}/{quote(name)}/proxy/{path.lstrip('/')}"
+    try:
+        async with kube.api.call_api("GET", version="v1", namespace=kube.namespace, url=url) as response:
+            return response.status_code, response.text
+    except kr8s.ServerError as error:
+        failed = error.response
+        return (_status_code(error) or 0), (failed.text if failed is not None else str(error))
