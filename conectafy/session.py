@@ -167,15 +167,25 @@ class WhatsAppSessionStatus(CamelModel):
     last_restart_at: datetime | None = None
     phase_since: datetime | None = Field(default=None, description="When the phase last changed.")
     restart_times: list[datetime] | None = Field(
-        default=None, description="Self-healing restarts within the restart-storm window."
+        default=None,
+        description="Self-healing restarts within CONECTAFY_RESTART_STORM_WINDOW; "
+        "CONECTAFY_RESTART_STORM_LIMIT of them stop healing (Degraded=True). "
+        "Stuck thresholds: CONECTAFY_STUCK_STARTING_SECONDS, "
+        "CONECTAFY_STUCK_SCAN_QR_SECONDS.",
     )
     waha_poll_failures: int | None = Field(
-        default=None, description="Consecutive WAHA polls that failed while the pod was Ready."
+        default=None,
+        description="Consecutive WAHA polls that failed while the pod was Ready; "
+        "CONECTAFY_ZOMBIE_POLL_FAILURES of them roll the pod.",
     )
     device_unlinked_at: datetime | None = Field(
-        default=None, description="When the phone unlinked this device (cleared on reconnection)."
+        default=None,
+        description="When the phone unlinked this device (still FAILED after "
+        "CONECTAFY_DEVICE_UNLINKED_AFTER_RESTARTS restarts): WAHA was logged out; cleared on reconnection.",
     )
-    healing_hold: HealingHold | None = None
+    healing_hold: HealingHold | None = Field(
+        default=None, description="Self-healing stopped; it resumes when the spec or restartedAt changes."
+    )
     conditions: list[Condition] = Field(default_factory=list)
 
 
