@@ -20,7 +20,6 @@ from conectafy.settings import ApiSettings
 from tests.cli.conftest import NAMESPACE, SESSIONS, CliRun, make_session
 
 Response = kmock.Response  # type: ignore[attr-defined]
-NOW = datetime.now(UTC)
 PEERINGS = "kopf.dev/v1/kopfpeerings"
 READY = re.compile(rf"/api/v1/namespaces/{NAMESPACE}/services/conectafy-api(?::|%3A)http/proxy/ready")
 LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \[")
@@ -33,7 +32,7 @@ def screen(output: str) -> list[str]:
 
 
 def stamp(minutes_ago: float) -> str:
-    return (NOW - timedelta(minutes=minutes_ago)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def condition(kind: str, value: str, reason: str, message: str, minutes_ago: float) -> dict[str, str]:
