@@ -32,7 +32,8 @@ def screen(output: str) -> list[str]:
 
 
 def stamp(minutes_ago: float) -> str:
-    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    when = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def condition(kind: str, value: str, reason: str, message: str, minutes_ago: float) -> dict[str, str]:
