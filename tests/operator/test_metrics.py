@@ -10,11 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import kmock
+import kopf
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from conectafy.operator.kube import Kube
 from conectafy.operator.metrics import request_labels
-from conectafy.operator.observed import Serving
+from conectafy.operator.metrics_server import PeerCheck, is_active
+from conectafy.operator.observed import Serving, error_reason
 from conectafy.simulator.config import SimulatorConfig
 from conectafy.simulator.runner import RunningSimulator, run_simulator
 from tests.operator.kopf_harness import (
@@ -130,3 +134,45 @@ async def eventually_scraped(url: str, check: Callable[[Samples], bool]) -> Samp
 )
 def test_request_labels(method: str, url: str, expected: tuple[str, str | None]) -> None:
     assert request_labels(method, url) == expected
+
+
+def _caused(cause: BaseException) -> BaseException:
+    """What the handlers raise: kopf's TemporaryError from the underlying error."""
+    error = kopf.TemporaryError("Kubernetes API: refused", delay=1)
+    error.__cause__ = cause
+    return error
+
+
+def _peering(**priorities: int) -> dict[str, object]:
+    seen = datetime.now(UTC).isoformat()
+    status = {name: {"priority": p, "lifetime": 60, "lastseen": seen} for name, p in priorities.items()}
+    return {
+        "apiVersion": "kopf.dev/v1",
+        "kind": "KopfPeering",
+        "metadata": {"name": "conectafy"},
+        "status": status,
+    }
+
+
+@pytest.mark.parametrize(("mine", "active"), [(900, True), (10, False)])
+async def test_active_peer_is_read_from_the_peering_object(
+    kube: ApiServerEmulator, mine: int, active: bool
+) -> None:
+    """The replica whose priority tops the live peers is the active one; the other is on standby."""
+    kube.resources["kopf.dev/v1/kopfpeerings"] = kmock.ResourceInfo(kind="KopfPeering", namespaced=True)
+    kube.objects["kopf.dev/v1/kopfpeerings", NAMESPACE, "conectafy"] = _peering(a=900, b=10)
+    client = await Kube.connect()
+    check = PeerCheck(standalone=False, name="conectafy", namespace=NAMESPACE, priority=mine)
+    assert await is_active(client, check, datetime.now(UTC)) is active
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (kopf.PermanentError("bad spec"), "invalid_spec"),
+        (ValueError("bug"), "internal"),
+        (_caused(httpx.ConnectError("refused")), "kubernetes_unreachable"),
+    ],
+)
+def test_reconcile_error_reasons(error: BaseException, reason: str) -> None:
+    assert error_reason(error) == reason
