@@ -72,8 +72,22 @@ STORAGE_RULES: list[dict[str, str]] = [
 NAME_RULE = "size(self.metadata.name) <= 52 && !self.metadata.name.contains('.')"
 _DROPPED_KEYS = ("title", "$defs", "additionalProperties")
 #: Keys first in this order, so the YAML reads top-down; the rest keep the model's order.
-_KEY_ORDER = ("description", "type", "format", "enum", "default", "pattern", "minLength", "maxLength",
-              "minItems", "maxItems", "required", "properties", "items", "additionalProperties")
+_KEY_ORDER = (
+    "description",
+    "type",
+    "format",
+    "enum",
+    "default",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "required",
+    "properties",
+    "items",
+    "additionalProperties",
+)
 
 
 class _FactoryDefaults(GenerateJsonSchema):

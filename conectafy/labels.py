@@ -20,3 +20,5 @@ WAHA_STATUS_HINT_AT = f"{DOMAIN}/wahaStatusAt"  # when the API saw that webhook 
 # The operator's finalizer on every WhatsAppSession (kopf's prefix must differ from DOMAIN: kopf ignores
 # every annotation under its own prefix). `kubectl conectafy release-finalizers` removes only this one.
 FINALIZER = f"kopf.{DOMAIN}/finalizer"
+# An annotation on a WAHA pod template, set by self-healing: changing it rolls a zombie pod.
+HEALED_AT = f"{DOMAIN}/healedAt"

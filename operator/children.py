@@ -38,6 +38,7 @@ class ChildrenOutcome:
     secret_data: dict[str, str]
     available: bool
     invalid: str | None = None
+    secret_uid: str | None = None  # the guard owner of the Deployment and the Service
 
 
 async def _apply(
@@ -105,11 +106,13 @@ async def ensure_secret(
         await _disown_secret(kube, ledger, ref, desired, owners)
     return data, uid
 
+
 async def ensure_children(
     kube: KubeClient, ledger: Ledger, ref: SessionRef, cached: Children, settings: OperatorSettings
 ) -> ChildrenOutcome:
     """Secret, PVC, Deployment, Service, in that order; a 422 stops there and says why."""
     secret_data = cached.secret.secret_data if cached.secret else {}
+    secret_uid = cached.secret.uid if cached.secret else None
     try:
         secret_data, secret_uid = await ensure_secret(kube, ledger, ref, cached.secret)
         await _apply(kube, ledger, PVCS, build_pvc(ref, settings), cached.pvc)
@@ -118,8 +121,15 @@ async def ensure_children(
         await _apply(kube, ledger, SERVICES, build_service(guarded, settings), cached.service)
     except Invalid as error:
         available = cached.deployment.available if cached.deployment else False
-        return ChildrenOutcome(secret_data, available, invalid=str(error))
+        return ChildrenOutcome(secret_data, available, invalid=str(error), secret_uid=secret_uid)
     available = (
         is_available(live) if live is not None else bool(cached.deployment and cached.deployment.available)
     )
-    return ChildrenOutcome(secret_data, available)
+    return ChildrenOutcome(secret_data, available, secret_uid=secret_uid or None)
+
+
+async def roll_deployment(
+    kube: KubeClient, ledger: Ledger, ref: SessionRef, cached: Children, settings: OperatorSettings
+) -> None:
+    """Apply the Deployment alone (self-healing's pod roll: `ref` carries the new healedAt)."""
+    await _apply(kube, ledger, DEPLOYMENTS, build_deployment(ref, settings), cached.deployment)

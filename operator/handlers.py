@@ -22,7 +22,7 @@ from conectafy import labels
 from conectafy.kube.children import delete_child, get_child
 from conectafy.kube.client import SECRETS, KubeClient, decode_secret
 from conectafy.kube.errors import KubeError
-from conectafy.operator import cache, reconcile, waha_sync
+from conectafy.operator import cache, observed, reconcile, waha_sync
 from conectafy.operator.children import ensure_children
 from conectafy.operator.guard import Guards
 from conectafy.operator.identity import MANAGED_BY
@@ -93,19 +93,21 @@ async def _reconcile(
             or (now - guard.last_poll).total_seconds() >= settings.status_poll_interval
         )
         cached = cache.children_of(indexes, (ref.namespace, ref.name), child_names(ref.name).secret)
-        try:
-            outcome = await reconcile.reconcile_session(
-                memo["clients"],
-                ref,
-                guard.status or previous_status(current),
-                cached,
-                settings,
-                poll_waha=due if poll is None else poll,
-                now=now,
-            )
-        except KubeError as error:  # the API server is busy or away: retry soon
-            raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
+        with observed.reconcile_metrics():
+            try:
+                outcome = await reconcile.reconcile_session(
+                    memo["clients"],
+                    ref,
+                    guard.status or previous_status(current),
+                    cached,
+                    settings,
+                    poll_waha=due if poll is None else poll,
+                    now=now,
+                )
+            except KubeError as error:  # the API server is busy or away: retry soon
+                raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
         guard.status = outcome.status
+        observed.session_status(memo, body, outcome.status.to_k8s())
         guard.reconciles += 1
         if outcome.waha_read:
             guard.last_poll = now
@@ -160,13 +162,13 @@ async def on_child_event(
     ref = session_ref(owner)
     guard = memo["guards"].get(ref.uid)
     async with guard.lock:
-        if reconcile.rejected_this_generation(
-            ref, guard.status or previous_status(owner.get("status") or {})
-        ):
+        previous = guard.status or previous_status(owner.get("status") or {})
+        if reconcile.rejected_this_generation(ref, previous):
             return
         cached = cache.children_of(kwargs, key, child_names(ref.name).secret)
         try:
-            await ensure_children(clients.kube, clients.ledger, ref, cached, memo["settings"])
+            healed = reconcile.with_healed_at(ref, previous)
+            await ensure_children(clients.kube, clients.ledger, healed, cached, memo["settings"])
         except KubeError as error:
             log.warning("healing the children of %s/%s failed (the timer retries): %s", *key, error)
 
@@ -181,13 +183,16 @@ async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logge
     names = child_names(ref.name)
     cached = cache.children_of(kwargs, (ref.namespace, ref.name), names.secret)
     memo["guards"].forget(ref.uid)
+    observed.forget_session(memo, ref.namespace, ref.name)
     clients.ledger.forget(ref.namespace, names.secret)
     await clients.waha.close(ref.uid)
     try:
         if not ref.spec.paused:  # a paused session has no WAHA running to log out
             secret_data = cached.secret.secret_data if cached.secret else None
             if secret_data is None:  # not (yet) in the cache: read it once
-                secret_data = decode_secret(await get_child(clients.kube, SECRETS, ref.namespace, names.secret))
+                secret_data = decode_secret(
+                    await get_child(clients.kube, SECRETS, ref.namespace, names.secret)
+                )
             await _logout(ref, settings, secret_data.get(API_KEY), logger)
         await delete_child(clients.kube, SECRETS, ref.namespace, names.secret)
     except KubeError as error:
@@ -217,7 +222,7 @@ def needs_cluster_scanning(namespaces: list[str], *, clusterwide: bool) -> bool:
     return clusterwide or any(set(pattern) & set("*?[]!,") for pattern in namespaces)
 
 
-def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool, scanning: bool = True) -> None:
+def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool, scanning: bool = True) -> int:
     """Tuned for 500+ sessions and two replicas; every choice is documented in docs/operator.md."""
     kopf_settings.scanning.disabled = not scanning  # see needs_cluster_scanning
     kopf_settings.persistence.finalizer = labels.FINALIZER
@@ -241,6 +246,7 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool, sc
     kopf_settings.peering.standalone = standalone
     # Equal priorities make every peer freeze (kopf docs); random ones leave exactly one active.
     kopf_settings.peering.priority = random.randint(1, 32767)
+    return kopf_settings.peering.priority
 
 
 def _register_caches(registry: kopf.OperatorRegistry) -> None:
@@ -256,25 +262,32 @@ def _register_caches(registry: kopf.OperatorRegistry) -> None:
 
 
 def build_registry(
-    settings: OperatorSettings, *, standalone: bool = False, scanning: bool = True, guards: Guards | None = None
+    settings: OperatorSettings,
+    *,
+    standalone: bool = False,
+    scanning: bool = True,
+    guards: Guards | None = None,
+    serving: observed.Serving | None = None,
 ) -> kopf.OperatorRegistry:
     """All handlers, registered with the timer intervals from `settings`; `guards` may be given to
-    watch the sessions' reconciles from outside (tests, the benchmark)."""
+    watch the sessions' reconciles from outside (tests, the benchmark); `serving`: the /metrics."""
     registry = kopf.OperatorRegistry()
     operator_settings = settings
     session_guards = guards if guards is not None else Guards()
 
     @kopf.on.startup(registry=registry)
     async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-        configure_kopf(settings, standalone=standalone, scanning=scanning)
+        priority = configure_kopf(settings, standalone=standalone, scanning=scanning)
         memo["settings"] = operator_settings
         memo["guards"] = session_guards
         memo["clients"] = reconcile.Clients(
             kube=KubeClient.from_config(), ledger=cache.Ledger(), waha=waha_sync.WahaClients()
         )
+        await observed.start(memo, serving, standalone=standalone, priority=priority)
 
     @kopf.on.cleanup(registry=registry)
     async def close(memo: kopf.Memo, **_: Any) -> None:
+        await observed.stop(memo)
         clients: reconcile.Clients = memo["clients"]
         await clients.waha.aclose()
         await clients.kube.aclose()

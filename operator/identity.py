@@ -32,6 +32,7 @@ class SessionRef:
     restarted_at: str | None = None  # annotation conectafy.io/restartedAt
     owner_label: str | None = None  # label conectafy.io/owner
     secret_uid: str | None = None  # the session Secret's uid once it exists (see `guard_reference`)
+    healed_at: str | None = None  # status.podRestartedAt: self-healing rolled the pod (conectafy.io/healedAt)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ in the cluster takes its row with it (`session_deleted`).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,8 +16,9 @@ import asyncpg
 
 from conectafy.logs import get_logger
 from conectafy.operator.identity import child_names
-from conectafy.session import Phase, WhatsAppSession, WhatsAppSessionStatus
+from conectafy.session import ConditionType, Phase, WhatsAppSession, WhatsAppSessionStatus
 
+from .. import metrics
 from ..store import events as events_store
 from ..store import sessions as sessions_store
 from ..store.sessions import SessionMirror, SessionRow, SessionStatus
@@ -65,6 +67,7 @@ def session_event_data(row: SessionRow, resource: WhatsAppSession | None = None)
         else {
             "waha_status": resource.status.wa_status if resource.status else None,
             "paused": resource.spec.paused,
+            "reason": connected_reason(resource),
         }
     )
     return {
@@ -78,6 +81,20 @@ def session_event_data(row: SessionRow, resource: WhatsAppSession | None = None)
         "last_connected_at": row.last_connected_at.isoformat() if row.last_connected_at else None,
         **live,
     }
+
+
+def connected_reason(session: WhatsAppSession) -> str | None:
+    """Why the session is (not) connected — `DeviceUnlinked` tells the browser to ask for a re-pair."""
+    conditions = session.status.conditions if session.status else []
+    return next((c.reason for c in conditions if c.type == ConditionType.CONNECTED), None)
+
+
+def last_write(session: WhatsAppSession) -> datetime | None:
+    """When the resource was last written: the newest `managedFields[].time` (second resolution)."""
+    entries = (session.metadata.model_extra or {}).get("managedFields") or []
+    times = [entry.get("time") for entry in entries if isinstance(entry, dict)]
+    parsed = [datetime.fromisoformat(t.replace("Z", "+00:00")) for t in times if isinstance(t, str)]
+    return max(parsed, default=None)
 
 
 class RowMirror:
@@ -99,5 +116,8 @@ class RowMirror:
                 await events_store.append_event(
                     conn, user_id=row.user_id, type=kind, data=session_event_data(row, resource)
                 )
+        changed = last_write(session)
+        if row is not None and changed is not None and event_type != "DELETED":
+            metrics.MIRROR_LAG.observe(max(0.0, (datetime.now(UTC) - changed).total_seconds()))
         if row is not None:
             log.info("session mirrored", session=name, kind=kind, status=row.status, phase=row.phase)

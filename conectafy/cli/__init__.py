@@ -17,6 +17,7 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     from conectafy.cli import (
+        doctor_cmd,
         finalizers_cmd,
         logs_cmd,
         operator_cmd,
@@ -28,7 +29,8 @@ def _register_commands() -> None:
 
     for module in (operator_cmd, simulator_cmd):
         module.register(app)
-    for module in (sessions_cmd, logs_cmd, qr_cmd, prune_cmd):  # the kubectl plugin's day-to-day commands
+    # the kubectl plugin's day-to-day commands
+    for module in (sessions_cmd, logs_cmd, qr_cmd, prune_cmd, doctor_cmd):
         module.register(app)
     finalizers_cmd.register(app)  # the way out when the operator is gone
 

@@ -13,11 +13,18 @@ import httpx
 import kmock
 import pytest
 
+from conectafy.api import metrics
 from conectafy.api.services.session_mirror import mirror_of, session_event_data
 from conectafy.api.store.sessions import SessionMirror, SessionRow
 from conectafy.session import Phase, WhatsAppSession
 from conectafy.settings import ApiSettings
-from tests.support.kube import eventually, operator_deletes_session, operator_writes_status, prepare_kmock
+from tests.support.kube import (
+    eventually,
+    operator_deletes_session,
+    operator_writes_status,
+    prepare_kmock,
+    session_path,
+)
 
 NAMESPACE = "conectafy-test"
 CONNECTED = {
@@ -123,6 +130,7 @@ async def test_a_status_change_is_a_live_event_for_the_owner(
                     "last_connected_at": "2026-11-28T10:00:00+00:00",
                     "waha_status": "WORKING",
                     "paused": False,
+                    "reason": None,
                 },
             )
         ]
@@ -204,3 +212,62 @@ def test_the_mirrors_session_event_is_documented_key_for_key() -> None:
 
 def test_the_session_deleted_event_is_documented_key_for_key() -> None:
     assert list(session_event_data(ROW)) == _documented_keys("session_deleted", "deleting")
+
+
+UNLINKED = {
+    "phase": "ScanQR",
+    "waStatus": "SCAN_QR_CODE",
+    "deviceUnlinkedAt": "2026-11-28T10:05:00Z",
+    "conditions": [
+        {
+            "type": "Connected",
+            "status": "False",
+            "reason": "DeviceUnlinked",
+            "message": "The phone unlinked this device: scan the new QR code to re-pair this number.",
+            "lastTransitionTime": "2026-11-28T10:05:00Z",
+        }
+    ],
+}
+
+
+async def test_a_device_unlinked_session_event_says_so(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
+) -> None:
+    """The dashboard tells the user to re-pair, not "connecting": the event carries the reason."""
+    _, headers = await user_factory()
+    created = await _create(client, headers)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], UNLINKED)
+
+    async def announced() -> None:
+        rows = await db_pool.fetch("SELECT data FROM events WHERE type = 'session'")
+        assert [(row["data"]["phase"], row["data"]["reason"]) for row in rows] == [
+            ("ScanQR", "DeviceUnlinked")
+        ]
+
+    await eventually(announced)
+
+
+async def test_mirror_lag_is_measured_from_the_resources_last_write(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator
+) -> None:
+    _, headers = await user_factory()
+    created = await _create(client, headers)
+    before = _lag_count()
+    written = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    managed = [{"manager": "kopf", "operation": "Update", "time": written, "subresource": "status"}]
+    async with cluster.patch(
+        session_path(NAMESPACE, created["name"]),
+        json={"metadata": {"managedFields": managed}, "status": CONNECTED},
+        headers={"Content-Type": "application/merge-patch+json"},
+    ) as response:
+        assert response.status == 200
+
+    def measured() -> None:
+        assert _lag_count() == before + 1
+
+    await eventually(measured)
+
+
+def _lag_count() -> float:
+    value = metrics.REGISTRY.get_sample_value("conectafy_api_session_mirror_lag_seconds_count")
+    return value or 0.0

@@ -29,14 +29,21 @@ def _deleting(name: str, finalizers: list[str], namespace: str = NAMESPACE) -> d
 
 def _peering(lastseen: datetime, lifetime: int = 60) -> dict[str, Any]:
     peer = {"priority": 100, "lifetime": lifetime, "lastseen": lastseen.isoformat()}
-    return {"apiVersion": "kopf.dev/v1", "kind": "KopfPeering",
-            "metadata": {"name": "conectafy", "namespace": NAMESPACE}, "status": {"operator-pod-a": peer}}
+    return {
+        "apiVersion": "kopf.dev/v1",
+        "kind": "KopfPeering",
+        "metadata": {"name": "conectafy", "namespace": NAMESPACE},
+        "status": {"operator-pod-a": peer},
+    }
 
 
 def _operator_deployment(replicas: int) -> dict[str, Any]:
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "conectafy-operator", "namespace": "conectafy", "labels": OPERATOR_LABELS},
-            "spec": {"replicas": replicas}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "conectafy-operator", "namespace": "conectafy", "labels": OPERATOR_LABELS},
+        "spec": {"replicas": replicas},
+    }
 
 
 @pytest.fixture
@@ -68,8 +75,11 @@ def test_release_patch_keeps_other_finalizers_and_checks_the_version() -> None:
 
 @pytest.mark.parametrize(
     ("lastseen", "lifetime", "alive"),
-    [(NOW - timedelta(seconds=10), 60, True), (NOW - timedelta(seconds=61), 60, False),
-     (NOW - timedelta(minutes=5), 600, True)],
+    [
+        (NOW - timedelta(seconds=10), 60, True),
+        (NOW - timedelta(seconds=61), 60, False),
+        (NOW - timedelta(minutes=5), 600, True),
+    ],
 )
 def test_live_peers_follow_kopfs_keepalive(lastseen: datetime, lifetime: int, alive: bool) -> None:
     assert live_peers(_peering(lastseen, lifetime), NOW) == (["operator-pod-a"] if alive else [])
@@ -90,7 +100,9 @@ async def test_releases_only_our_finalizer_of_deleting_sessions(
         [["NAMESPACE", "NAME", "RESULT"], [NAMESPACE, "sales", RELEASED], [NAMESPACE, "support", RELEASED]],
     ), result.output
     assert (_finalizers(cluster, "sales"), _finalizers(cluster, "support"), _finalizers(cluster, "live")) == (
-        None, ["foregroundDeletion"], [OURS]
+        None,
+        ["foregroundDeletion"],
+        [OURS],
     )
 
 
@@ -140,7 +152,8 @@ async def test_nothing_to_release(cluster: kmock.KubernetesEmulator, cli: CliRun
     cluster.objects[SESSIONS, NAMESPACE, "live"] = make_session("live")
     result = await cli("release-finalizers")
     assert (result.exit_code, result.output) == (
-        0, f"No WhatsAppSession in namespace {NAMESPACE} is being deleted and waiting for {OURS}.\n"
+        0,
+        f"No WhatsAppSession in namespace {NAMESPACE} is being deleted and waiting for {OURS}.\n",
     )
 
 
@@ -153,8 +166,8 @@ async def test_the_released_sessions_secret_goes_so_the_workload_is_collected(
     cluster.objects["v1/secrets", NAMESPACE, "waha-other"] = make_api_key_secret("other", "k")
     result = await cli("release-finalizers", "--force")
     row = result.output.splitlines()[1].split(None, 2)
-    assert (result.exit_code, row) == (
-        0, [NAMESPACE, "sales", f"{RELEASED}; Secret waha-sales deleted"]
-    ), result.output
+    assert (result.exit_code, row) == (0, [NAMESPACE, "sales", f"{RELEASED}; Secret waha-sales deleted"]), (
+        result.output
+    )
     secrets = [cluster.objects["v1/secrets", NAMESPACE, f"waha-{name}"] for name in ("sales", "other")]
     assert [secret.deleted for secret in secrets] == [True, False]

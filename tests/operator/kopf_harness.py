@@ -25,6 +25,7 @@ from kopf.testing import KopfRunner
 
 from conectafy.operator.guard import Guards
 from conectafy.operator.handlers import build_registry
+from conectafy.operator.observed import Serving
 from conectafy.session import API_VERSION, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION
 from conectafy.settings import OperatorSettings
 
@@ -264,12 +265,15 @@ async def patch_session(server: kmock.KubernetesEmulator, name: str, patch: dict
 
 @contextlib.asynccontextmanager
 async def running_operator(
-    server: kmock.KubernetesEmulator, settings: OperatorSettings, guards: Guards | None = None
+    server: kmock.KubernetesEmulator,
+    settings: OperatorSettings,
+    guards: Guards | None = None,
+    serving: Serving | None = None,
 ) -> AsyncIterator[KopfRunner]:
     """The real operator entry (kopf CLI `run`) with our registry, cluster-wide, no peering."""
     runner = KopfRunner(
         ["run", "--standalone", "--all-namespaces"],
-        registry=build_registry(settings, standalone=True, guards=guards),
+        registry=build_registry(settings, standalone=True, guards=guards, serving=serving),
         timeout=30,
     )
     await asyncio.to_thread(runner.__enter__)

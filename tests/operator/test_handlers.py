@@ -23,11 +23,13 @@ from tests.operator.kopf_harness import (
     SERVICES,
     SESSIONS,
     ApiServerEmulator,
+    apply_session,
     eventually,
     kube_request,
     live,
     patch_session,
     running_operator,
+    session_body,
 )
 from tests.operator.steps import (
     API_KEY,
@@ -39,6 +41,7 @@ from tests.operator.steps import (
     fast_settings,
     mark_available,
     phase_is,
+    seed_api_key,
     session_status,
     sim_control,
     start_session,

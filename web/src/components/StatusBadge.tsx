@@ -5,6 +5,7 @@ const DOT: Record<SessionBadge, string> = {
   starting: "bg-accent animate-pulse",
   scan_qr: "bg-warning animate-pulse",
   confirm_phone: "bg-warning animate-pulse",
+  re_pair: "bg-danger animate-pulse",
   connected: "bg-success",
   failed: "bg-danger",
   stopped: "bg-muted",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SessionPublic } from "../api/types";
+import { sessionBadge } from "../lib/status";
 import { applySessionEvent, eventSessionId } from "./sessionEvents";
 
 const session: SessionPublic = {
@@ -29,6 +30,15 @@ describe("applySessionEvent", () => {
   it("marks a session stopped on purpose from the resource's paused flag", () => {
     const event = { id: "3", type: "session", data: { session_id: "s1", status: "disconnected", phase: "Stopped", waha_status: null, paused: true } };
     expect(applySessionEvent(session, event)).toEqual({ ...session, status: "disconnected", phase: "Stopped", paused: true });
+  });
+
+  it("takes the Connected reason, so a device the phone unlinked asks to be paired again", () => {
+    const event = { id: "5", type: "session", data: { session_id: "s1", status: "connecting", phase: "ScanQR", waha_status: "SCAN_QR_CODE", reason: "DeviceUnlinked" } };
+    const next = applySessionEvent(session, event);
+    expect([next.conditions.filter((c) => c.type === "Connected"), sessionBadge(next)]).toEqual([
+      [{ type: "Connected", reason: "DeviceUnlinked" }],
+      "re_pair",
+    ]);
   });
 
   it("ignores another session's event", () => {

@@ -17,7 +17,8 @@ const str = (value: unknown): string | null | undefined =>
  * A session updated by a `session` live event. Both sources send the same snake_case shape: WAHA's
  * webhook says `status` and `waha_status`; the operator's resource (the CR→row mirror) also says
  * `phase`, `phone_number`, `push_name`, `display_name`, `last_connected_at` and `paused`. A key that
- * is absent keeps the current value.
+ * is absent keeps the current value. The mirror's `reason` (the Connected condition's, e.g.
+ * `DeviceUnlinked`) updates the conditions the badge reads.
  */
 export function applySessionEvent(session: SessionPublic, event: LiveEvent): SessionPublic {
   if (event.type !== "session" || eventSessionId(event) !== session.id) return session;
@@ -32,7 +33,15 @@ export function applySessionEvent(session: SessionPublic, event: LiveEvent): Ses
     last_connected_at: str(data.last_connected_at) ?? session.last_connected_at,
   };
   if ("waha_status" in data) next.wa_status = str(data.waha_status) ?? null;
+  if (typeof data.reason === "string") next.conditions = withConnectedReason(session.conditions, data.reason);
   if (typeof data.paused === "boolean") next.paused = data.paused;
   else if (next.status === "connected" || next.wa_status === "WORKING") next.paused = false;
   return next;
+}
+
+/** The conditions with the Connected condition's reason replaced (added when there is none yet). */
+function withConnectedReason(conditions: SessionPublic["conditions"], reason: string): SessionPublic["conditions"] {
+  const others = (conditions ?? []).filter((c) => c.type !== "Connected");
+  const connected = (conditions ?? []).find((c) => c.type === "Connected") ?? { type: "Connected" };
+  return [...others, { ...connected, reason }];
 }

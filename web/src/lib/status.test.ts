@@ -18,6 +18,8 @@ describe("sessionBadge", () => {
     [{ ...base, phase: "Failed" }, "failed"],
     [{ ...base, status: "disconnected" as const, phase: "Stopped" }, "stopped"],
     [{ ...base, status: "connected" as const, phase: "Connected", paused: true }, "stopped"],
+    [{ ...base, phase: "ScanQR", wa_status: "SCAN_QR_CODE", conditions: [{ type: "Connected", reason: "DeviceUnlinked" }] }, "re_pair"],
+    [{ ...base, phase: "ScanQR", wa_status: "WORKING", conditions: [{ type: "Connected", reason: "DeviceUnlinked" }] }, "connected"],
   ])("%o is %s", (session, badge) => {
     expect(sessionBadge(session)).toBe(badge);
   });

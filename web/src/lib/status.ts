@@ -1,12 +1,13 @@
 import type { SessionPublic } from "../api/types";
 
 /** The states a user sees on a session card. */
-export type SessionBadge = "starting" | "scan_qr" | "confirm_phone" | "connected" | "failed" | "stopped";
+export type SessionBadge = "starting" | "scan_qr" | "confirm_phone" | "re_pair" | "connected" | "failed" | "stopped";
 
 export const BADGE_LABEL: Record<SessionBadge, string> = {
   starting: "Starting",
   scan_qr: "Scan QR",
   confirm_phone: "Confirm on your phone",
+  re_pair: "Re-pair this number",
   connected: "Connected",
   failed: "Failed",
   stopped: "Stopped",
@@ -16,12 +17,23 @@ export const BADGE_COLOR: Record<SessionBadge, "accent" | "warning" | "success" 
   starting: "accent",
   scan_qr: "warning",
   confirm_phone: "warning",
+  re_pair: "danger",
   connected: "success",
   failed: "danger",
   stopped: "default",
 };
 
-type StatusFields = Pick<SessionPublic, "status" | "phase" | "wa_status" | "paused">;
+type StatusFields = Pick<SessionPublic, "status" | "phase" | "wa_status" | "paused"> & {
+  conditions?: SessionPublic["conditions"];
+};
+
+/**
+ * The phone removed this linked device (condition reason `DeviceUnlinked`, docs/operations.md): the
+ * operator logged WAHA out and a new QR waits. Restarting never helps; the user must pair again.
+ */
+export function deviceUnlinked(session: StatusFields): boolean {
+  return (session.conditions ?? []).some((c) => c.type === "Connected" && c.reason === "DeviceUnlinked");
+}
 
 /**
  * One line that tells the user what WhatsApp waits for in a passkey state (WAHA 2026.7+, GOWS). The
@@ -43,6 +55,7 @@ export function confirmHint(waStatus: string | null): string {
  */
 export function sessionBadge(session: StatusFields): SessionBadge {
   if (session.paused) return "stopped";
+  if (deviceUnlinked(session) && session.wa_status !== "WORKING") return "re_pair";
   switch (session.wa_status) {
     case "STARTING": // e.g. right after the phone linked: the resource's phase is still ScanQR
       return "starting";
