@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from conectafy import labels
 from conectafy.kube.client import DEPLOYMENTS, PODS, PVCS, SECRETS, SERVICES, KubeClient, Resource
 from conectafy.kube.errors import KubeError, NotFound
@@ -164,5 +166,6 @@ async def proxy_get(kube: Kube, target: str, path: str) -> tuple[int, str]:
     try:
         async with kube.client.stream("v1", url, namespace=kube.namespace, params={}) as response:
             return response.status_code, (await response.aread()).decode(errors="replace")
-    except KubeError as error:
-        return error.status or 0, str(error)
+    except KubeError as error:  # the proxied answer's own body says why (e.g. /ready's failing check)
+        failed = getattr(error.__cause__, "response", None)
+        return error.status or 0, failed.text if isinstance(failed, httpx.Response) else str(error)
