@@ -36,3 +36,14 @@ def with_database(dsn: str, database: str) -> str:
     """The same server and credentials, another database (works for TCP and Unix-socket DSNs)."""
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def pool_in_use(pool: asyncpg.Pool) -> int:
+    """Connections lent out now (open minus idle)."""
+    return int(pool.get_size() - pool.get_idle_size())
+
+
+def pool_waiting(pool: asyncpg.Pool) -> int:
+    """Acquirers queued for a connection. asyncpg has no public counter: its holder queue's waiters."""
+    getters = getattr(getattr(pool, "_queue", None), "_getters", None)
+    return len(getters) if getters is not None else 0

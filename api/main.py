@@ -14,11 +14,12 @@ import asyncpg
 import httpx
 from fastapi import APIRouter, FastAPI
 
+from conectafy.api import metrics
 from conectafy.api.auth import Accounts
 from conectafy.api.auth.builtin import BuiltinAccounts
 from conectafy.api.auth.secret import resolve_jwt_secret
 from conectafy.api.auth.supabase import SupabaseAccounts
-from conectafy.api.db import create_pool
+from conectafy.api.db import create_pool, pool_in_use, pool_waiting
 from conectafy.api.embedded import EmbeddedPostgres
 from conectafy.api.errors import install_error_handlers
 from conectafy.api.middleware import AccessLog, BodySizeLimit
@@ -73,6 +74,8 @@ async def _open_database(settings: ApiSettings, stack: AsyncExitStack) -> asyncp
     log.info("migrations applied", versions=applied)
     pool = await create_pool(dsn, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size)
     stack.push_async_callback(pool.close)
+    metrics.DB_POOL_IN_USE.set_function(lambda: pool_in_use(pool))  # read at scrape time
+    metrics.DB_POOL_WAITING.set_function(lambda: pool_waiting(pool))
     return pool
 
 

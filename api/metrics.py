@@ -94,3 +94,32 @@ BACKGROUND_LEADER = Gauge(
     "1 while this API process holds the advisory lock that makes it run the once-per-cluster work.",
     registry=REGISTRY,
 )
+
+# --- operability (issue 12): lags, the database pool ----------------------------------------------------
+INGEST_LAG = Histogram(
+    "conectafy_api_ingest_lag_seconds",
+    "Time from WAHA's message timestamp to its row being committed (new messages only).",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0),
+    registry=REGISTRY,
+)
+MIRROR_LAG = Histogram(
+    "conectafy_api_session_mirror_lag_seconds",
+    "Time from a WhatsAppSession's last write (managedFields) to its row being updated.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+    registry=REGISTRY,
+)
+DB_POOL_IN_USE = Gauge(
+    "conectafy_api_db_pool_connections_in_use",
+    "Database connections of this process's pool currently lent out.",
+    registry=REGISTRY,
+)
+DB_POOL_WAITING = Gauge(
+    "conectafy_api_db_pool_waiting_requests",
+    "Requests of this process waiting for a free database connection.",
+    registry=REGISTRY,
+)
+READY = Gauge(
+    "conectafy_api_ready",
+    "1 when this process's last readiness check (/ready: database and Kubernetes) passed, else 0.",
+    registry=REGISTRY,
+)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -34,6 +35,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -68,6 +70,7 @@ class Result:
     peak_rss: int = 0
     load: list[str] = field(default_factory=list)
     profile: list[tuple[str, str]] = field(default_factory=list)
+    idle_kinds: list[tuple[str, str]] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -91,7 +94,7 @@ def operator_process(
     finally:
         process.terminate()  # kopf stops gracefully on SIGTERM, so cProfile writes its file
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=90)  # a loaded machine: let cProfile write its file
         except psutil.TimeoutExpired:
             process.kill()
         if log:
@@ -157,7 +160,10 @@ async def run_kmock(args: argparse.Namespace, result: Result) -> None:
             plurals = [resource.plural for (resource, _, _), obj in server.objects.items() if not obj.deleted]
             return sum(1 for plural in plurals if plural in CHILD_PLURALS)
 
+        snapshots: list[collections.Counter[tuple[str, str, str]]] = []
+
         async def requests() -> int:
+            snapshots.append(collections.Counter(server.requests_by_kind))
             return int(server.request_count)
 
         with operator_process(kubeconfig, ["--all-namespaces"], args.operator_log, args.profile) as process:
@@ -172,6 +178,9 @@ async def run_kmock(args: argparse.Namespace, result: Result) -> None:
                     async with client.post(path, json=session(f"s{index:04d}", namespace)) as response:
                         response.raise_for_status()
             await phases(process, args, count, requests, 0.5, result)
+    if len(snapshots) == 2:
+        at_rest = (snapshots[1] - snapshots[0]).most_common(4)
+        result.idle_kinds = [(f"idle: {' '.join(kind).strip()}", str(n)) for kind, n in at_rest]
     tmp.cleanup()
 
 
@@ -228,15 +237,15 @@ async def run_cluster(args: argparse.Namespace, result: Result) -> None:
             async with api.call_api(
                 "GET", version=version, namespace=namespace, url=plural, params=selector, headers=partial
             ) as r:
-                total += len(r.json()["items"])
+                total += len(r.json().get("items") or [])
         return total
 
     async def requests() -> int | None:
         try:
-            async with api.call_api("GET", version="", base="", url="metrics") as r:
-                return apiserver_requests(r.text)
-        except kr8s.ServerError:
-            return None  # /metrics not allowed for this user
+            response = await api._session.get("/metrics")  # kr8s builds only /api… and /apis… URLs
+        except (kr8s.ServerError, AttributeError):
+            return None
+        return apiserver_requests(response.text) if response.status_code == 200 else None  # 403: not allowed
 
     kubeconfig = os.environ.get("KUBECONFIG", str(Path.home() / ".kube" / "config"))
     try:
@@ -251,8 +260,28 @@ async def run_cluster(args: argparse.Namespace, result: Result) -> None:
                     pass
             await phases(process, args, count, requests, 1.5, result)
     finally:
-        async with api.call_api("DELETE", version="v1", url=f"namespaces/{namespace}"):
+        await release_and_delete(api, namespace)
+
+
+async def release_and_delete(api: Any, namespace: str) -> None:
+    """The operator is stopped: release the sessions' finalizers, or the namespace would hang deleting."""
+    version = f"{GROUP}/{VERSION}"
+    async with api.call_api("GET", version=version, namespace=namespace, url=PLURAL) as r:
+        names = [item["metadata"]["name"] for item in r.json().get("items") or []]
+    release = json.dumps({"metadata": {"finalizers": None}})
+    merge = {"Content-Type": "application/merge-patch+json"}
+    for name in names:
+        async with api.call_api(
+            "PATCH",
+            version=version,
+            namespace=namespace,
+            url=f"{PLURAL}/{name}",
+            headers=merge,
+            content=release,
+        ):
             pass
+    async with api.call_api("DELETE", version="v1", url=f"namespaces/{namespace}"):
+        pass
 
 
 def apiserver_requests(metrics: str) -> int:
@@ -306,6 +335,7 @@ def print_table(args: argparse.Namespace, result: Result) -> None:
         (f"idle: Kubernetes requests/s over {result.idle_seconds:.0f} s", idle_rate),
         ("idle: operator CPU (share of one core)", idle_cpu),
         ("load average at start / converged / end", " | ".join(result.load)),
+        *result.idle_kinds,
         *result.profile,
     ]
     width = max(len(label) for label, _ in rows)

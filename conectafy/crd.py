@@ -40,13 +40,54 @@ QUANTITY_SCHEMA: dict[str, Any] = {
     "x-kubernetes-int-or-string": True,
 }
 OWNER_IMMUTABLE_RULE = "!has(oldSelf.owner) || (has(self.owner) && self.owner == oldSelf.owner)"
+#: A PVC's class is immutable, and an empty one is filled in by the API server at creation: neither
+#: setting, changing nor clearing it can ever reach the claim, so the API server refuses it up front.
+STORAGE_CLASS_IMMUTABLE_RULE = (
+    "has(self.storageClassName) == has(oldSelf.storageClassName)"
+    " && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)"
+)
+#: A PVC can grow but never shrink (Kubernetes ≥ 1.29 has `quantity()`). `has` because the API server
+#: also checks the rule against the schema's `default: {}` (no size yet); `isQuantity` keeps it from
+#: failing with an evaluation error on a size that is no quantity: that is the pattern's to report (or,
+#: for the rare text the pattern lets through, the claim's).
+SIZE_NO_SHRINK_RULE = (
+    "!has(self.size) || !has(oldSelf.size) || !isQuantity(self.size) || !isQuantity(oldSelf.size)"
+    " || quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0"
+)
+STORAGE_RULES: list[dict[str, str]] = [
+    {
+        "rule": STORAGE_CLASS_IMMUTABLE_RULE,
+        "message": "spec.storage.storageClassName is immutable: a volume cannot move to another class "
+        "(create a new session instead)",
+        "fieldPath": ".storageClassName",
+    },
+    {
+        "rule": SIZE_NO_SHRINK_RULE,
+        "message": "spec.storage.size cannot shrink: a volume can only grow",
+        "fieldPath": ".size",
+    },
+]
 #: Child names are `waha-<name>` and a Service name is a DNS-1035 label (no dots, ≤63). A regex would
 #: exceed CEL's cost budget on the unbounded metadata.name; size() and contains() stay cheap.
 NAME_RULE = "size(self.metadata.name) <= 52 && !self.metadata.name.contains('.')"
 _DROPPED_KEYS = ("title", "$defs", "additionalProperties")
 #: Keys first in this order, so the YAML reads top-down; the rest keep the model's order.
-_KEY_ORDER = ("description", "type", "format", "enum", "default", "pattern", "minLength", "maxLength",
-              "minItems", "maxItems", "required", "properties", "items", "additionalProperties")
+_KEY_ORDER = (
+    "description",
+    "type",
+    "format",
+    "enum",
+    "default",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "required",
+    "properties",
+    "items",
+    "additionalProperties",
+)
 
 
 class _FactoryDefaults(GenerateJsonSchema):
@@ -107,6 +148,7 @@ def spec_schema() -> dict[str, Any]:
     for key in ("requests", "limits"):
         resources[key]["additionalProperties"] = copy.deepcopy(QUANTITY_SCHEMA)
     schema["default"] = {}
+    schema["properties"]["storage"]["x-kubernetes-validations"] = copy.deepcopy(STORAGE_RULES)
     schema["x-kubernetes-validations"] = [
         {"rule": OWNER_IMMUTABLE_RULE, "message": "spec.owner is immutable once set"},
     ]

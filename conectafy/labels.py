@@ -16,3 +16,9 @@ APP_VERSION = "app.kubernetes.io/version"
 RESTARTED_AT = f"{DOMAIN}/restartedAt"  # set by a user/CLI/API: roll the WAHA pod
 WAHA_STATUS_HINT = f"{DOMAIN}/wahaStatus"  # set by the API from a webhook: "re-read WAHA now"
 WAHA_STATUS_HINT_AT = f"{DOMAIN}/wahaStatusAt"  # when the API saw that webhook (RFC 3339)
+
+# The operator's finalizer on every WhatsAppSession (kopf's prefix must differ from DOMAIN: kopf ignores
+# every annotation under its own prefix). `kubectl conectafy release-finalizers` removes only this one.
+FINALIZER = f"kopf.{DOMAIN}/finalizer"
+# An annotation on a WAHA pod template, set by self-healing: changing it rolls a zombie pod.
+HEALED_AT = f"{DOMAIN}/healedAt"

@@ -7,6 +7,10 @@ import sys
 
 import structlog
 
+#: Libraries that log one INFO line per request: every Kubernetes and WAHA call (httpx, httpcore) and
+#: every liveness probe (aiohttp.access, kopf's health endpoint). Their warnings and errors still show.
+CHATTY_LOGGERS = ("httpx", "httpcore", "aiohttp.access")
+
 
 def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
     """Route stdlib logging (kopf, uvicorn, httpx) and structlog through one JSON renderer.
@@ -42,6 +46,8 @@ def configure_logging(fmt: str = "json", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

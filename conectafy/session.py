@@ -27,6 +27,8 @@ OWNER_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 #: Session names become Deployment/Service names (DNS-1035 label, room for suffixes).
 NAME_PATTERN = r"^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$"
 QUANTITY_PATTERN = r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
+#: Bounds the cost the API server estimates for the CEL rules that parse a size (`quantity()`).
+QUANTITY_MAX_LENGTH = 64
 
 
 def _number_as_quantity(value: Any) -> Any:
@@ -78,10 +80,15 @@ class Placement(CamelModel):
 
 class Storage(CamelModel):
     size: str = Field(
-        default="1Gi", pattern=QUANTITY_PATTERN, description="PVC size for WhatsApp login data."
+        default="1Gi",
+        pattern=QUANTITY_PATTERN,
+        max_length=QUANTITY_MAX_LENGTH,
+        description="PVC size for WhatsApp login data; it can grow (if the class allows) but never shrink.",
     )
     storage_class_name: str | None = Field(
-        default=None, description="Empty uses the cluster's default class."
+        default=None,
+        max_length=253,
+        description="Empty uses the cluster's default class; immutable (a claim's class cannot change).",
     )
     retain_on_delete: bool = Field(default=False, description="Keep the PVC when the session is deleted.")
 
@@ -95,8 +102,13 @@ class ResourceRequirements(CamelModel):
 
 class Webhook(CamelModel):
     events: list[str] = Field(
-        default_factory=lambda: ["session.status", "message.any", "message.ack", "message.reaction",
-                                 "message.revoked"],
+        default_factory=lambda: [
+            "session.status",
+            "message.any",
+            "message.ack",
+            "message.reaction",
+            "message.revoked",
+        ],
         min_length=1,
         description="WAHA webhook events delivered to the Conectafy API (message.any covers in and out).",
     )
@@ -132,6 +144,7 @@ class WhatsAppSessionSpec(CamelModel):
 class ConditionType(StrEnum):
     READY = "Ready"  # the WAHA workload is available
     CONNECTED = "Connected"  # WhatsApp is WORKING
+    DEGRADED = "Degraded"  # self-healing stopped restarting the session (a restart storm)
 
 
 class Condition(CamelModel):
@@ -141,6 +154,15 @@ class Condition(CamelModel):
     message: str = ""
     last_transition_time: datetime
     observed_generation: int | None = None
+
+
+class HealingHold(CamelModel):
+    """Self-healing gave up on a session (restart storm) until its spec or `restartedAt` changes."""
+
+    reason: str = Field(description="Why healing stopped (RestartStorm).")
+    since: datetime
+    generation: int = Field(description="metadata.generation when healing stopped.")
+    restarted_at: str | None = Field(default=None, description="The restartedAt annotation then.")
 
 
 class WhatsAppSessionStatus(CamelModel):
@@ -155,6 +177,32 @@ class WhatsAppSessionStatus(CamelModel):
     last_connected_at: datetime | None = None
     failure_count: int | None = Field(default=None, description="Consecutive FAILED restarts (backoff).")
     last_restart_at: datetime | None = None
+    phase_since: datetime | None = Field(default=None, description="When the phase last changed.")
+    restart_times: list[datetime] | None = Field(
+        default=None,
+        description="Self-healing restarts within CONECTAFY_RESTART_STORM_WINDOW; "
+        "CONECTAFY_RESTART_STORM_LIMIT of them stop healing (Degraded=True). "
+        "Stuck thresholds: CONECTAFY_STUCK_STARTING_SECONDS, "
+        "CONECTAFY_STUCK_SCAN_QR_SECONDS.",
+    )
+    waha_poll_failures: int | None = Field(
+        default=None,
+        description="Consecutive WAHA polls that failed while the pod was Ready; "
+        "CONECTAFY_ZOMBIE_POLL_FAILURES of them roll the pod.",
+    )
+    device_unlinked_at: datetime | None = Field(
+        default=None,
+        description="When the phone unlinked this device (still FAILED after "
+        "CONECTAFY_DEVICE_UNLINKED_AFTER_RESTARTS restarts): WAHA was logged out; cleared on reconnection.",
+    )
+    pod_restarted_at: datetime | None = Field(
+        default=None,
+        description="When self-healing last rolled the WAHA pod (a zombie: Ready but WAHA silent); "
+        "the operator applies it as the pod template's conectafy.io/healedAt annotation.",
+    )
+    healing_hold: HealingHold | None = Field(
+        default=None, description="Self-healing stopped; it resumes when the spec or restartedAt changes."
+    )
     conditions: list[Condition] = Field(default_factory=list)
 
 

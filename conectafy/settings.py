@@ -41,6 +41,18 @@ class OperatorSettings(BaseSettings):
     #: Upper bound of the FAILED→restart backoff, in seconds (1 min, 2 min, 4 min … capped here).
     failed_restart_backoff_base: float = 30.0
     failed_restart_backoff_max: float = 900.0
+    #: Self-healing (docs/operations.md): restart a session WAHA reports STARTING for this many seconds.
+    stuck_starting_seconds: float = Field(default=600.0, gt=0)
+    #: Restart a session that was paired before and has shown a QR (SCAN_QR_CODE) for this many seconds.
+    stuck_scan_qr_seconds: float = Field(default=1800.0, gt=0)
+    #: Restart the pod when it is Ready but this many WAHA polls in a row failed (a zombie).
+    zombie_poll_failures: int = Field(default=3, ge=1)
+    #: FAILED with a linked phone still FAILED after this many restarts: the phone unlinked the device.
+    device_unlinked_after_restarts: int = Field(default=1, ge=1)
+    #: After this many self-healing restarts within restart_storm_window seconds, stop (Degraded=True)
+    #: until the spec or the restartedAt annotation changes.
+    restart_storm_limit: int = Field(default=5, ge=1)
+    restart_storm_window: float = Field(default=3600.0, gt=0)
     #: How long the delete handler waits for WAHA's logout before giving up.
     logout_timeout: float = 10.0
     waha_request_timeout: float = 10.0

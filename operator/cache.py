@@ -41,6 +41,9 @@ class ChildState:
     resource_version: str
     secret_data: dict[str, str] = field(default_factory=dict)
     available: bool = False
+    uid: str = ""  # the Secret's uid names it as the guard owner of the Deployment and the Service
+    #: The Secret's owners: an older operator made the session own it, which we undo.
+    owner_references: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,10 @@ def child_state(body: Mapping[str, Any]) -> ChildState:
         resource_version=str(meta.get("resourceVersion") or ""),
         secret_data=decode_secret(body) if kind == "Secret" else {},
         available=is_available(body) if kind == "Deployment" else False,
+        uid=str(meta.get("uid") or ""),
+        owner_references=tuple(dict(owner) for owner in meta.get("ownerReferences") or [])
+        if kind == "Secret"
+        else (),
     )
 
 
@@ -124,39 +131,47 @@ def digest(desired: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(desired, sort_keys=True).encode()).hexdigest()
 
 
+#: How many of our own versions of a child the ledger remembers: a cache that lags behind our last
+#: writes still shows one of them, which is not drift.
+OWN_VERSIONS = 4
+
+
 class Ledger:
-    """What the operator last applied to each child and the version the server answered.
+    """What the operator last applied to each child and the versions the server answered.
 
     In memory: after a restart every child is applied once (resume), then only on change."""
 
     def __init__(self) -> None:
-        self._applied: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._applied: dict[tuple[str, str, str], tuple[str, tuple[str, ...]]] = {}
 
     @staticmethod
     def _key(resource: Resource, namespace: str, name: str) -> tuple[str, str, str]:
         return resource.plural, namespace, name
 
     def is_current(self, resource: Resource, desired: Mapping[str, Any], cached: ChildState | None) -> bool:
-        """True when the cached child is the one we last applied, and we would apply the same again."""
+        """True when the cached child is one we wrote (the last, or an earlier one the watch has not
+        caught up from) and we would apply the same intent again."""
         if cached is None:
             return False
         meta = desired["metadata"]
         entry = self._applied.get(self._key(resource, meta["namespace"], meta["name"]))
-        return entry == (digest(desired), cached.resource_version)
+        return entry is not None and entry[0] == digest(desired) and cached.resource_version in entry[1]
 
     def needs_heal(self, resource: Resource, body: Mapping[str, Any], *, deleted: bool) -> bool:
         """Whether a child's watch event shows someone else's change: a deletion, or a version that
-        is not our own last write. Children this process never applied are left to resume/timer."""
+        is not one of our writes. Children this process never applied are left to resume/timer."""
         meta = body.get("metadata") or {}
         entry = self._applied.get(self._key(resource, meta.get("namespace", ""), meta.get("name", "")))
         if entry is None:
             return False
-        return deleted or entry[1] != str(meta.get("resourceVersion") or "")
+        return deleted or str(meta.get("resourceVersion") or "") not in entry[1]
 
     def record(self, resource: Resource, desired: Mapping[str, Any], live: Mapping[str, Any]) -> None:
         meta = desired["metadata"]
+        key = self._key(resource, meta["namespace"], meta["name"])
         version = str((live.get("metadata") or {}).get("resourceVersion") or "")
-        self._applied[self._key(resource, meta["namespace"], meta["name"])] = (digest(desired), version)
+        known = self._applied.get(key, ("", ()))[1]
+        self._applied[key] = (digest(desired), (*known, version)[-OWN_VERSIONS:])
 
     def forget(self, namespace: str, child_name: str) -> None:
         """The session is gone: drop its children's entries (all children share one name)."""

@@ -19,9 +19,10 @@ import kopf
 from pydantic import ValidationError
 
 from conectafy import labels
-from conectafy.kube.client import KubeClient
+from conectafy.kube.children import delete_child, get_child
+from conectafy.kube.client import SECRETS, KubeClient, decode_secret
 from conectafy.kube.errors import KubeError
-from conectafy.operator import cache, reconcile, waha_sync
+from conectafy.operator import cache, observed, reconcile, waha_sync
 from conectafy.operator.children import ensure_children
 from conectafy.operator.guard import Guards
 from conectafy.operator.identity import MANAGED_BY
@@ -92,19 +93,21 @@ async def _reconcile(
             or (now - guard.last_poll).total_seconds() >= settings.status_poll_interval
         )
         cached = cache.children_of(indexes, (ref.namespace, ref.name), child_names(ref.name).secret)
-        try:
-            outcome = await reconcile.reconcile_session(
-                memo["clients"],
-                ref,
-                guard.status or previous_status(current),
-                cached,
-                settings,
-                poll_waha=due if poll is None else poll,
-                now=now,
-            )
-        except KubeError as error:  # the API server is busy or away: retry soon
-            raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
+        with observed.reconcile_metrics():
+            try:
+                outcome = await reconcile.reconcile_session(
+                    memo["clients"],
+                    ref,
+                    guard.status or previous_status(current),
+                    cached,
+                    settings,
+                    poll_waha=due if poll is None else poll,
+                    now=now,
+                )
+            except KubeError as error:  # the API server is busy or away: retry soon
+                raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
         guard.status = outcome.status
+        observed.session_status(memo, body, outcome.status.to_k8s())
         guard.reconciles += 1
         if outcome.waha_read:
             guard.last_poll = now
@@ -159,30 +162,46 @@ async def on_child_event(
     ref = session_ref(owner)
     guard = memo["guards"].get(ref.uid)
     async with guard.lock:
-        if reconcile.rejected_this_generation(
-            ref, guard.status or previous_status(owner.get("status") or {})
-        ):
+        previous = guard.status or previous_status(owner.get("status") or {})
+        if reconcile.rejected_this_generation(ref, previous):
             return
         cached = cache.children_of(kwargs, key, child_names(ref.name).secret)
         try:
-            await ensure_children(clients.kube, clients.ledger, ref, cached, memo["settings"])
+            healed = reconcile.with_healed_at(ref, previous)
+            await ensure_children(clients.kube, clients.ledger, healed, cached, memo["settings"])
         except KubeError as error:
             log.warning("healing the children of %s/%s failed (the timer retries): %s", *key, error)
 
 
 async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **kwargs: Any) -> None:
-    """Unlink the phone before the data goes (best effort, time-bounded); GC removes the children."""
+    """Unlink the phone while WAHA still runs, then delete the Secret: it co-owns the Deployment and the
+    Service (`guard_reference`), so garbage collection — even `--cascade=foreground` — takes them only
+    after the logout. The logout is best effort and time-bounded; the deletion always proceeds."""
     settings: OperatorSettings = memo["settings"]
     clients: reconcile.Clients = memo["clients"]
     ref = session_ref(body)
     names = child_names(ref.name)
     cached = cache.children_of(kwargs, (ref.namespace, ref.name), names.secret)
     memo["guards"].forget(ref.uid)
+    observed.forget_session(memo, ref.namespace, ref.name)
     clients.ledger.forget(ref.namespace, names.secret)
     await clients.waha.close(ref.uid)
-    if ref.spec.paused:
-        return  # no WAHA is running to log out
-    api_key = cached.secret.secret_data.get(API_KEY) if cached.secret else None
+    try:
+        if not ref.spec.paused:  # a paused session has no WAHA running to log out
+            secret_data = cached.secret.secret_data if cached.secret else None
+            if secret_data is None:  # not (yet) in the cache: read it once
+                secret_data = decode_secret(
+                    await get_child(clients.kube, SECRETS, ref.namespace, names.secret)
+                )
+            await _logout(ref, settings, secret_data.get(API_KEY), logger)
+        await delete_child(clients.kube, SECRETS, ref.namespace, names.secret)
+    except KubeError as error:
+        raise kopf.TemporaryError(f"Kubernetes API: {error}", delay=API_RETRY_DELAY) from error
+
+
+async def _logout(
+    ref: SessionRef, settings: OperatorSettings, api_key: str | None, logger: kopf.Logger
+) -> None:
     if api_key is None:
         logger.warning("No API key in the session's Secret; skipping WAHA logout.")
         return
@@ -192,9 +211,21 @@ async def on_session_delete(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logge
         logger.warning(f"WAHA logout failed (the session is deleted anyway): {error}")
 
 
-def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) -> None:
+def needs_cluster_scanning(namespaces: list[str], *, clusterwide: bool) -> bool:
+    """Whether kopf must list/watch cluster-scoped namespaces and CRDs.
+
+    Cluster-wide, kopf follows CRDs (the chart's ClusterRole allows it). With exact namespace names
+    there is nothing to discover: a namespaced Role cannot allow cluster-scope lists, and kopf would
+    retry the refused ones for about 80 s (9 attempts) on every start before reconciling anything.
+    Only glob/negation patterns (`tenant-*`, `!kube-*`) need the namespace list to be resolved.
+    """
+    return clusterwide or any(set(pattern) & set("*?[]!,") for pattern in namespaces)
+
+
+def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool, scanning: bool = True) -> int:
     """Tuned for 500+ sessions and two replicas; every choice is documented in docs/operator.md."""
-    kopf_settings.persistence.finalizer = f"{KOPF_PREFIX}/finalizer"
+    kopf_settings.scanning.disabled = not scanning  # see needs_cluster_scanning
+    kopf_settings.persistence.finalizer = labels.FINALIZER
     # Progress/diff-base in annotations: our structural status schema would prune `status.kopf`. Their
     # own prefix: kopf ignores every annotation under its prefix, and ours (restartedAt…) must count.
     kopf_settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_PREFIX)
@@ -207,13 +238,15 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, *, standalone: bool) ->
     kopf_settings.watching.client_timeout = 330
     kopf_settings.watching.connect_timeout = 30
     kopf_settings.networking.request_timeout = 60
-    # How many objects' watch-event queues are processed at once (change handlers); timers run in
-    # their own tasks and are not bounded by it. Our requests are bounded by KubeClient instead.
-    kopf_settings.queueing.worker_limit = 200
+    # No limit on kopf's per-object workers (its default). With indexes, a worker waits until every
+    # index is pre-populated at start; a limit below the number of sessions deadlocks a restart (seen
+    # at 500 sessions with a limit of 200). Our requests are bounded by KubeClient's semaphore instead.
+    kopf_settings.queueing.worker_limit = None
     kopf_settings.execution.max_workers = 20  # only sync code uses it; all our handlers are async
     kopf_settings.peering.standalone = standalone
     # Equal priorities make every peer freeze (kopf docs); random ones leave exactly one active.
     kopf_settings.peering.priority = random.randint(1, 32767)
+    return kopf_settings.peering.priority
 
 
 def _register_caches(registry: kopf.OperatorRegistry) -> None:
@@ -229,25 +262,32 @@ def _register_caches(registry: kopf.OperatorRegistry) -> None:
 
 
 def build_registry(
-    settings: OperatorSettings, *, standalone: bool = False, guards: Guards | None = None
+    settings: OperatorSettings,
+    *,
+    standalone: bool = False,
+    scanning: bool = True,
+    guards: Guards | None = None,
+    serving: observed.Serving | None = None,
 ) -> kopf.OperatorRegistry:
     """All handlers, registered with the timer intervals from `settings`; `guards` may be given to
-    watch the sessions' reconciles from outside (tests, the benchmark)."""
+    watch the sessions' reconciles from outside (tests, the benchmark); `serving`: the /metrics."""
     registry = kopf.OperatorRegistry()
     operator_settings = settings
     session_guards = guards if guards is not None else Guards()
 
     @kopf.on.startup(registry=registry)
     async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-        configure_kopf(settings, standalone=standalone)
+        priority = configure_kopf(settings, standalone=standalone, scanning=scanning)
         memo["settings"] = operator_settings
         memo["guards"] = session_guards
         memo["clients"] = reconcile.Clients(
             kube=KubeClient.from_config(), ledger=cache.Ledger(), waha=waha_sync.WahaClients()
         )
+        await observed.start(memo, serving, standalone=standalone, priority=priority)
 
     @kopf.on.cleanup(registry=registry)
     async def close(memo: kopf.Memo, **_: Any) -> None:
+        await observed.stop(memo)
         clients: reconcile.Clients = memo["clients"]
         await clients.waha.aclose()
         await clients.kube.aclose()

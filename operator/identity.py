@@ -31,6 +31,8 @@ class SessionRef:
     spec: WhatsAppSessionSpec
     restarted_at: str | None = None  # annotation conectafy.io/restartedAt
     owner_label: str | None = None  # label conectafy.io/owner
+    secret_uid: str | None = None  # the session Secret's uid once it exists (see `guard_reference`)
+    healed_at: str | None = None  # status.podRestartedAt: self-healing rolled the pod (conectafy.io/healedAt)
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,24 @@ def owner_reference(ref: SessionRef) -> dict[str, Any]:
     }
 
 
-def object_meta(ref: SessionRef, name: str) -> dict[str, Any]:
-    """Metadata every child shares: name, namespace, labels, owner reference."""
-    return {
-        "name": name,
-        "namespace": ref.namespace,
-        "labels": labels_for(ref),
-        "ownerReferences": [owner_reference(ref)],
-    }
+def guard_reference(ref: SessionRef) -> dict[str, Any]:
+    """The session Secret as a second owner of the Deployment and the Service: it keeps WAHA running
+    until the delete handler has logged the phone out, even under `kubectl delete --cascade=foreground`.
+
+    Foreground deletion makes the garbage collector delete every dependent of the session at once, before
+    any finalizer has run. A dependent that also has an owner outside the session's tree (the Secret is
+    not owned by the session) is not deleted: the collector only drops the session's reference from it.
+    The delete handler deletes the Secret after the logout, and the collector then takes the rest.
+    """
+    return {"apiVersion": "v1", "kind": "Secret", "name": child_names(ref.name).secret, "uid": ref.secret_uid}
+
+
+def object_meta(ref: SessionRef, name: str, *, guarded: bool = False) -> dict[str, Any]:
+    """Metadata every child shares: name, namespace, labels, owner reference(s)."""
+    owners = [owner_reference(ref)]
+    if guarded and ref.secret_uid:
+        owners.append(guard_reference(ref))
+    return {"name": name, "namespace": ref.namespace, "labels": labels_for(ref), "ownerReferences": owners}
 
 
 def image_for(spec: WhatsAppSessionSpec, settings: OperatorSettings) -> str:

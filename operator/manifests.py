@@ -16,6 +16,7 @@ from conectafy.operator.identity import (
     ChildNames,
     SessionRef,
     child_names,
+    guard_reference,
     image_for,
     labels_for,
     object_meta,
@@ -45,6 +46,7 @@ __all__ = [
     "child_names",
     "derived_secret_data",
     "generate_secret_data",
+    "guard_reference",
     "image_for",
     "labels_for",
     "missing_secret_data",
@@ -102,11 +104,17 @@ def derived_secret_data(master: str, ref: SessionRef) -> dict[str, str]:
 
 
 def build_secret(ref: SessionRef, data: Mapping[str, str]) -> dict[str, Any]:
-    """`data` (not `stringData`): applied fields are compared as the server stores them."""
+    """`data` (not `stringData`): applied fields are compared as the server stores them.
+
+    No owner reference: the Secret guards the WAHA workload until logout (`guard_reference`), so the
+    session's deletion must not cascade to it; the delete handler deletes it.
+    """
+    metadata = object_meta(ref, child_names(ref.name).secret)
+    del metadata["ownerReferences"]
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": object_meta(ref, child_names(ref.name).secret),
+        "metadata": metadata,
         "type": "Opaque",
         "data": {key: base64.b64encode(value.encode()).decode() for key, value in sorted(data.items())},
     }
@@ -135,7 +143,7 @@ def build_service(ref: SessionRef, settings: OperatorSettings) -> dict[str, Any]
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": object_meta(ref, child_names(ref.name).service),
+        "metadata": object_meta(ref, child_names(ref.name).service, guarded=True),
         "spec": {
             "type": "ClusterIP",
             "selector": selector_for(ref),

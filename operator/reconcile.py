@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conectafy.kube.client import KubeClient
-from conectafy.operator import waha_sync
+from conectafy.operator import healer, healing, waha_sync
 from conectafy.operator.cache import Children, Ledger
-from conectafy.operator.children import ensure_children
+from conectafy.operator.children import ChildrenOutcome, ensure_children, roll_deployment
 from conectafy.operator.manifests import API_KEY, SessionRef, image_for, waha_base_url
 from conectafy.operator.status import (
     Observation,
@@ -57,6 +57,47 @@ def _previous_view(previous: WhatsAppSessionStatus | None) -> waha_sync.WahaView
     return waha_sync.WahaView(status=WahaStatus(previous.wa_status))
 
 
+async def _heal(
+    clients: Clients,
+    ref: SessionRef,
+    client: WahaClient,
+    view: waha_sync.WahaView,
+    previous: WhatsAppSessionStatus | None,
+    restarts: _Restarts,
+    settings: OperatorSettings,
+    rolled: _PodRoll,
+) -> tuple[waha_sync.WahaView, _Restarts, healing.HealingState]:
+    """Self-healing (operator/healing.py); a FAILED restart also moves the backoff counters."""
+    health = healer.health_of(ref, view, previous, now=restarts.now, failed_restart_due=restarts.due)
+    healed = await healer.heal_session(
+        client, rolled.roll, view, health, healing.Policy.from_settings(settings), rolled.events
+    )
+    if healed.decision.cause is healing.Cause.FAILED and healed.decision.restarts:
+        restarts = _Restarts(count=restarts.count + 1, last=restarts.now, due=False, now=restarts.now)
+    elif healed.decision.action is healing.Action.LOGOUT:
+        restarts = _Restarts(count=0, last=restarts.last, due=True, now=restarts.now)
+    return healed.view, restarts, healed.state
+
+
+@dataclass
+class _PodRoll:
+    """Self-healing's pod roll, bound to this reconcile: re-apply the Deployment (our field manager)
+    with a new `healedAt`, and remember when, for status.podRestartedAt."""
+
+    clients: Clients
+    ref: SessionRef
+    cached: Children
+    children: ChildrenOutcome
+    settings: OperatorSettings
+    events: list[Transition]
+    at: datetime | None = None
+
+    async def roll(self, now: datetime) -> None:
+        ref = replace(self.ref, healed_at=healer.stamp(now), secret_uid=self.children.secret_uid)
+        await roll_deployment(self.clients.kube, self.clients.ledger, ref, self.cached, self.settings)
+        self.at = now
+
+
 @dataclass(frozen=True)
 class _Restarts:
     """The FAILED-restart backoff state kept in status.failureCount / status.lastRestartAt."""
@@ -77,23 +118,20 @@ def _restarts(previous: WhatsAppSessionStatus | None, settings: OperatorSettings
     return _Restarts(count=count, last=last, due=due, now=now)
 
 
-async def _act_on_waha(
-    client: WahaClient, view: waha_sync.WahaView, counters: _Restarts, events: list[Transition]
-) -> tuple[waha_sync.WahaView, _Restarts]:
-    """STOPPED and not paused → start; FAILED → restart once its backoff has passed."""
+async def _act_on_waha(client: WahaClient, view: waha_sync.WahaView) -> waha_sync.WahaView:
+    """STOPPED and not paused → start (everything else that needs acting on is self-healing's)."""
     if view.status is WahaStatus.STOPPED:
         error = await waha_sync.start_session(client)
         if error is None:
-            return await waha_sync.read_session(client), counters
-        return replace(view, error=error), counters
-    if view.status is WahaStatus.FAILED and counters.due:
-        error = await waha_sync.restart_session(client)
-        attempt = counters.count + 1
-        message = f"WAHA session FAILED; restart attempt {attempt}" + (f" failed: {error}" if error else ".")
-        events.append(Transition("Warning", Reason.RESTARTING, message))
-        restarted = _Restarts(count=attempt, last=counters.now, due=False, now=counters.now)
-        return (await waha_sync.read_session(client) if error is None else view), restarted
-    return view, counters
+            return await waha_sync.read_session(client)
+        return replace(view, error=error)
+    return view
+
+
+def with_healed_at(ref: SessionRef, previous: WhatsAppSessionStatus | None) -> SessionRef:
+    """The ref every apply builds from: the last pod roll of self-healing stays on the pod template."""
+    rolled = previous.pod_restarted_at if previous else None
+    return replace(ref, healed_at=healer.stamp(rolled) if rolled else None)
 
 
 def rejected_this_generation(ref: SessionRef, previous: WhatsAppSessionStatus | None) -> bool:
@@ -117,18 +155,25 @@ async def reconcile_session(
     """Children first, then the workload and WAHA as they are; one Event per transition."""
     if previous is not None and rejected_this_generation(ref, previous):
         return Outcome(status=previous, waha_read=False)
+    pod_restarted_at = previous.pod_restarted_at if previous else None
+    ref = with_healed_at(ref, previous)
     children = await ensure_children(clients.kube, clients.ledger, ref, cached, settings)
     endpoint = waha_sync.WahaEndpoint(
         waha_base_url(ref, settings), children.secret_data.get(API_KEY, ""), settings.waha_request_timeout
     )
     events: list[Transition] = []
+    heal_state = healing.carried(previous, ref.generation, ref.restarted_at)
+    rolled = _PodRoll(clients, ref, cached, children, settings, events, at=pod_restarted_at)
     view, restarts, waha_read = waha_sync.WahaView(), _restarts(previous, settings, now), False
     if children.available and not ref.spec.paused and children.invalid is None:
         was_available = previous is not None and _condition_true(previous, ConditionType.READY)
         if poll_waha or not was_available:
             client = await clients.waha.client(ref.uid, endpoint)
             view, waha_read = await waha_sync.read_session(client), True
-            view, restarts = await _act_on_waha(client, view, restarts, events)
+            view = await _act_on_waha(client, view)
+            view, restarts, heal_state = await _heal(
+                clients, ref, client, view, previous, restarts, settings, rolled
+            )
         else:
             view = _previous_view(previous)
     observation = Observation(
@@ -145,6 +190,8 @@ async def reconcile_session(
         invalid_spec=children.invalid,
     )
     status = _with_restarts(build_status(observation, previous, now), restarts)
+    status = healing.annotate(status, previous, heal_state, now)
+    status = status.model_copy(update={"pod_restarted_at": rolled.at})
     return Outcome(status=status, waha_read=waha_read, events=[*events, *transitions(previous, status)])
 
 

@@ -34,11 +34,26 @@ class Reason:
     PHASE_CHANGED = "PhaseChanged"
     RESTARTING = "Restarting"
     INVALID_SPEC = "InvalidSpec"
+    # Self-healing (operator/healing.py)
+    DEVICE_UNLINKED = "DeviceUnlinked"
+    RESTART_STORM = "RestartStorm"
+    HEALING_RESUMED = "HealingResumed"
+    POD_RESTARTED = "PodRestarted"
+    LOGGED_OUT = "LoggedOut"
 
 
 #: Reasons that mean "something is wrong": their Events are Warnings.
 WARNING_REASONS = frozenset(
-    {Reason.FAILED, Reason.WAHA_UNREACHABLE, Reason.WORKLOAD_UNAVAILABLE, Reason.INVALID_SPEC}
+    {
+        Reason.FAILED,
+        Reason.WAHA_UNREACHABLE,
+        Reason.WORKLOAD_UNAVAILABLE,
+        Reason.INVALID_SPEC,
+        Reason.DEVICE_UNLINKED,
+        Reason.RESTART_STORM,
+        Reason.POD_RESTARTED,
+        Reason.LOGGED_OUT,
+    }
 )
 
 _CONNECTED_REASON: dict[WahaStatus, str] = {

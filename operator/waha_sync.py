@@ -9,11 +9,13 @@ rather than exceptions: an unreachable WAHA is a normal state of a starting pod.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
 
+from conectafy.operator import metrics
 from conectafy.waha.client import WahaClient
 from conectafy.waha.errors import WahaError
 from conectafy.waha.status import DEFAULT_SESSION, WahaStatus
@@ -76,10 +78,14 @@ def _describe(error: WahaError) -> str:
 
 async def read_session(client: WahaClient) -> WahaView:
     """GET the session; its status and, once logged in, its own number and push name."""
+    started = time.perf_counter()
     try:
         info = await client.get_session(DEFAULT_SESSION)
     except WahaError as error:
+        metrics.WAHA_POLL_FAILURES.inc()
         return WahaView(error=_describe(error))
+    finally:
+        metrics.WAHA_POLL_DURATION.observe(time.perf_counter() - started)
     me = info.me
     return WahaView(
         status=info.status,
@@ -105,6 +111,11 @@ async def start_session(client: WahaClient) -> str | None:
 async def restart_session(client: WahaClient) -> str | None:
     """Restart a FAILED session (stored credentials are kept, so a linked phone reconnects)."""
     return await _act(client, lambda waha: waha.restart_session(DEFAULT_SESSION))
+
+
+async def logout_with(client: WahaClient) -> str | None:
+    """Log out through the session's open client (self-healing: the phone unlinked this device)."""
+    return await _act(client, lambda waha: waha.logout_session(DEFAULT_SESSION))
 
 
 async def logout_session(endpoint: WahaEndpoint) -> str | None:

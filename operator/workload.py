@@ -184,14 +184,17 @@ def _pod_spec(ref: SessionRef, settings: OperatorSettings) -> dict[str, Any]:
 def build_deployment(ref: SessionRef, settings: OperatorSettings) -> dict[str, Any]:
     """One replica and Recreate: two pods of one number must never be logged in at once.
 
-    The `restartedAt` annotation is copied into the pod template: changing it rolls the pod."""
+    The `restartedAt` annotation, and self-healing's `healedAt` (from status.podRestartedAt), are
+    copied into the pod template: changing either rolls the pod. Both are part of what we apply, so
+    server-side apply keeps them."""
     template_meta: dict[str, Any] = {"labels": labels_for(ref)}
-    if ref.restarted_at:
-        template_meta["annotations"] = {labels.RESTARTED_AT: ref.restarted_at}
+    stamps = {labels.RESTARTED_AT: ref.restarted_at, labels.HEALED_AT: ref.healed_at}
+    if any(stamps.values()):
+        template_meta["annotations"] = {key: value for key, value in stamps.items() if value}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": object_meta(ref, child_names(ref.name).deployment),
+        "metadata": object_meta(ref, child_names(ref.name).deployment, guarded=True),
         "spec": {
             "replicas": 0 if ref.spec.paused else 1,
             "strategy": {"type": "Recreate"},

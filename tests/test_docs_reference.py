@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings
 from conectafy import labels
 from conectafy.api import metrics
 from conectafy.cli import app
+from conectafy.operator import metrics as operator_metrics
 from conectafy.operator.status import Reason
 from conectafy.session import WhatsAppSessionSpec, WhatsAppSessionStatus
 from conectafy.settings import ApiSettings, OperatorSettings
@@ -50,7 +51,10 @@ def _label_keys() -> list[str]:
 
 
 def _metrics() -> list[MetricWrapperBase]:
-    return [value for value in vars(metrics).values() if isinstance(value, MetricWrapperBase)]
+    modules = (metrics, operator_metrics)
+    return [
+        value for module in modules for value in vars(module).values() if isinstance(value, MetricWrapperBase)
+    ]
 
 
 def _family(metric: MetricWrapperBase) -> tuple[str, str]:

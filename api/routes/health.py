@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from conectafy.api.db import ping
 from conectafy.api.deps import ComponentCheck, DbDep, KubeReadyDep
-from conectafy.api.metrics import REGISTRY
+from conectafy.api.metrics import READY, REGISTRY
 
 router = APIRouter(tags=["health"])
 
@@ -34,6 +34,7 @@ async def ready(pool: DbDep, kubernetes: KubeReadyDep, response: Response) -> di
     """Readiness: 200 when the database answers and Kubernetes is reachable (or not configured), else 503."""
     checks = {"database": await _check_database(pool), "kubernetes": kubernetes}
     healthy = all(check.status != "error" for check in checks.values())
+    READY.set(1 if healthy else 0)  # the kubelet probes /ready every few seconds: the alert reads this
     if not healthy:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return {

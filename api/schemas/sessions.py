@@ -49,6 +49,10 @@ class SessionPublic(BaseModel):
     phone_number: str | None
     push_name: str | None
     conditions: list[dict[str, Any]] = Field(default_factory=list)
+    reason: str | None = Field(
+        default=None,
+        description="The Connected condition's reason; `DeviceUnlinked`: re-pair this number.",
+    )
     created_at: datetime
     updated_at: datetime
     last_connected_at: datetime | None

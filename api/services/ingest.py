@@ -167,6 +167,7 @@ async def _store_message(
         return IngestResult("unknown_session", event.event)
     if stored.message_row_id is None:
         return IngestResult("duplicate", event.event)
+    metrics.INGEST_LAG.observe(max(0.0, time.time() - message.timestamp))  # committed: WAHA's clock → ours
     return IngestResult("stored", event.event, media_row=stored.message_row_id if row.media_url else None)
 
 

@@ -15,6 +15,7 @@ here it is logged once, counted in `conectafy_api_sessions_unknown_owner`, and s
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
@@ -27,7 +28,7 @@ from conectafy.session import WhatsAppSession
 from ..store import events as events_store
 from ..store import session_projection as store
 from ..store.sessions import SessionRow
-from .session_projection import ResourceKey, key_of, ordered_version, owner_of, projection_of
+from .session_projection import ResourceKey, key_of, last_write, ordered_version, owner_of, projection_of
 from .session_view import (
     SESSION_DELETED_EVENT,
     SESSION_EVENT,
@@ -161,7 +162,9 @@ class SessionMirror:
         async with self.pool.acquire() as conn, conn.transaction():
             if owner is not None and (not self.check_users or await store.user_exists(conn, user_id=owner)):
                 self._owner_found(key.name)
-                return await self._upsert(conn, projection_of(session, key, owner))
+                row = await self._upsert(conn, projection_of(session, key, owner))
+                _observe_lag(session)
+                return row
             if gone:
                 self._owner_found(key.name)  # forgotten: a deleted session is nobody's problem
             else:
@@ -207,6 +210,13 @@ class SessionMirror:
                 session=name,
                 owner_label=session.metadata.labels.get("conectafy.io/owner"),
             )
+
+
+def _observe_lag(session: WhatsAppSession) -> None:
+    """Resource change → row: from the resource's newest managedFields time (second resolution)."""
+    changed = last_write(session)
+    if changed is not None:
+        metrics.MIRROR_LAG.observe(max(0.0, (datetime.now(UTC) - changed).total_seconds()))
 
 
 async def _emit(conn: asyncpg.Connection, user_id: UUID, kind: str, data: dict[str, object]) -> None:

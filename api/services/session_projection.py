@@ -9,6 +9,7 @@ which sets none): then nothing is ordered by version and the single leader's lat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -82,3 +83,11 @@ def projection_of(session: WhatsAppSession, key: ResourceKey, owner: UUID) -> Se
         container_port=port,
         conditions=[condition.to_k8s() for condition in status.conditions],
     )
+
+
+def last_write(session: WhatsAppSession) -> datetime | None:
+    """When the resource was last written: the newest `managedFields[].time` (second resolution)."""
+    entries = (session.metadata.model_extra or {}).get("managedFields") or []
+    times = [entry.get("time") for entry in entries if isinstance(entry, dict)]
+    parsed = [datetime.fromisoformat(t.replace("Z", "+00:00")) for t in times if isinstance(t, str)]
+    return max(parsed, default=None)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from conectafy.session import ConditionType
+
 from ..schemas.sessions import SessionPublic
 from ..store.sessions import SessionRow
 
@@ -30,10 +32,16 @@ def to_public(row: SessionRow) -> SessionPublic:
         phone_number=row.phone_number,
         push_name=row.push_name,
         conditions=row.conditions,
+        reason=connected_reason(row.conditions),
         created_at=row.created_at,
         updated_at=row.updated_at,
         last_connected_at=row.last_connected_at,
     )
+
+
+def connected_reason(conditions: list[dict[str, Any]]) -> str | None:
+    """Why the session is (not) connected: `DeviceUnlinked` tells the browser to ask for a re-pair."""
+    return next((c.get("reason") for c in conditions if c.get("type") == ConditionType.CONNECTED.value), None)
 
 
 def session_event_data(row: SessionRow) -> dict[str, Any]:

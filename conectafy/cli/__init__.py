@@ -16,12 +16,23 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from conectafy.cli import logs_cmd, operator_cmd, prune_cmd, qr_cmd, sessions_cmd, simulator_cmd
+    from conectafy.cli import (
+        doctor_cmd,
+        finalizers_cmd,
+        logs_cmd,
+        operator_cmd,
+        prune_cmd,
+        qr_cmd,
+        sessions_cmd,
+        simulator_cmd,
+    )
 
     for module in (operator_cmd, simulator_cmd):
         module.register(app)
-    for module in (sessions_cmd, logs_cmd, qr_cmd, prune_cmd):  # the kubectl plugin's day-to-day commands
+    # the kubectl plugin's day-to-day commands
+    for module in (sessions_cmd, logs_cmd, qr_cmd, prune_cmd, doctor_cmd):
         module.register(app)
+    finalizers_cmd.register(app)  # the way out when the operator is gone
 
     from conectafy.cli import api_cmd, backfill_cmd
 

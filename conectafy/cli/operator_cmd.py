@@ -15,17 +15,24 @@ def run_operator(
     liveness: str | None,
     peering: str | None,
     standalone: bool,
+    metrics: str | None = None,
 ) -> None:
     """Start kopf with our registry; blocks until SIGINT/SIGTERM."""
     import kopf
 
     from conectafy.logs import configure_logging
-    from conectafy.operator.handlers import build_registry
+    from conectafy.operator.handlers import build_registry, needs_cluster_scanning
+    from conectafy.operator.observed import Serving
     from conectafy.settings import get_operator_settings
 
     settings = get_operator_settings()
     configure_logging(settings.log_format)
-    registry = build_registry(settings, standalone=standalone)
+    scanning = needs_cluster_scanning(namespaces, clusterwide=clusterwide)
+    serving = None
+    if metrics:
+        namespace = None if clusterwide else sorted(namespaces)[0]
+        serving = Serving(metrics, peering=None if standalone else peering, namespace=namespace)
+    registry = build_registry(settings, standalone=standalone, scanning=scanning, serving=serving)
     asyncio.run(
         kopf.operator(
             registry=registry,
@@ -58,6 +65,10 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="kopf peering object name: with two replicas exactly one is active."),
         ] = None,
+        metrics: Annotated[
+            str | None,
+            typer.Option(help="Serve Prometheus metrics here, e.g. http://0.0.0.0:9090/metrics."),
+        ] = None,
         standalone: Annotated[
             bool, typer.Option(help="No peering (a single replica, or development).")
         ] = False,
@@ -73,4 +84,5 @@ def register(app: typer.Typer) -> None:
             liveness=liveness,
             peering=peering,
             standalone=standalone,
+            metrics=metrics,
         )

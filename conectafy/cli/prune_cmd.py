@@ -13,12 +13,19 @@ from conectafy.kube import workloads
 from conectafy.session import KIND
 
 EXPLANATION = (
-    "Every WAHA Deployment, Service, Secret and PVC carries an ownerReference to its WhatsAppSession, so "
-    "Kubernetes' garbage collector deletes them when the session is deleted: there is nothing to prune by "
-    "hand. Objects marked 'owner gone' are being collected now. A PVC marked 'retained' was kept on purpose "
-    "(spec.storage.retainOnDelete) and holds a WhatsApp login: delete it with kubectl when it is no longer "
-    "needed."
+    "Every WAHA Deployment, Service and PVC carries an ownerReference to its WhatsAppSession, so "
+    "Kubernetes' garbage collector deletes them when the session is deleted; the Secret is deleted by the "
+    "operator after the WAHA logout, and the Deployment and Service wait for it: there is nothing to prune "
+    "by hand. Objects marked 'owner gone' are being collected now. A PVC marked 'retained' was kept on "
+    "purpose (spec.storage.retainOnDelete) and holds a WhatsApp login: delete it with kubectl when it is no "
+    "longer needed. A Secret marked 'left behind' outlived its session without the operator (finalizers "
+    "removed by hand): delete it, and the garbage collector takes the rest."
 )
+#: Why an unowned child of a deleted session is still there, by kind.
+UNOWNED_REASONS = {
+    "Secret": "left behind: no operator deleted it",
+    "PersistentVolumeClaim": "retained: no owner (storage.retainOnDelete)",
+}
 
 
 def _owner_uids(child: dict[str, Any]) -> list[str]:
@@ -38,7 +45,7 @@ def find_orphans(sessions: list[dict[str, Any]], children: list[dict[str, Any]])
         if owners and not live_uids.intersection(owners):
             reason = "owner gone: the garbage collector deletes it"
         elif not owners and session not in live_names:
-            reason = "retained: no owner (storage.retainOnDelete)"
+            reason = UNOWNED_REASONS.get(child["kind"], "no owner")
         else:
             continue
         rows.append((child["kind"], meta["name"], session, reason))

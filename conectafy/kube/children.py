@@ -61,3 +61,31 @@ async def get_child(
         )
     except NotFound:
         return None
+
+
+MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
+async def patch_child(
+    client: KubeClient, resource: Resource, namespace: str, name: str, patch: dict[str, Any]
+) -> dict[str, Any]:
+    """A JSON merge patch for what an apply cannot express: removing a list entry another field
+    manager owns. Returns the object."""
+    return await client.request(
+        "PATCH",
+        resource.api_version,
+        f"{resource.plural}/{name}",
+        namespace=namespace,
+        params={"fieldManager": FIELD_MANAGER},
+        headers=MERGE_PATCH,
+        content=json.dumps(patch),
+    )
+
+
+async def delete_child(client: KubeClient, resource: Resource, namespace: str, name: str) -> bool:
+    """False when it was already gone (deleting twice is not an error)."""
+    try:
+        await client.request("DELETE", resource.api_version, f"{resource.plural}/{name}", namespace=namespace)
+    except NotFound:
+        return False
+    return True

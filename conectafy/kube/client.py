@@ -69,6 +69,8 @@ class KubeClient:
         #: Requests holding a slot now, and the most ever held (the benchmark reports both).
         self.in_flight = 0
         self.peak_in_flight = 0
+        #: Told (method, path) of every request; the operator counts them for /metrics (one place).
+        self.on_request: Callable[[str, str], None] | None = None
 
     @classmethod
     def from_config(cls, *, url: str | None = None, context: str | None = None) -> KubeClient:
@@ -92,6 +94,8 @@ class KubeClient:
         """One request, its JSON answer; every failure is a KubeError."""
         api = await self.api()
         base = "/api" if version == "v1" else "/apis"
+        if self.on_request is not None:
+            self.on_request(method, path)
         if "json" in kwargs:
             kwargs["content"] = json.dumps(kwargs.pop("json"))
         async with self._slots:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from conectafy import labels
 from conectafy.kube.client import DEPLOYMENTS, PODS, PVCS, SECRETS, SERVICES, KubeClient, Resource
 from conectafy.kube.errors import KubeError, NotFound
@@ -125,3 +127,45 @@ class Waha:
 
 async def connect_waha(kube: Kube, session: str) -> Waha:
     return Waha(kube=kube, session=session, api_key=await get_api_key(kube, session))
+
+
+# --- doctor: Events, the operator's peering object, the API through the service and pod proxies ---------
+EVENTS = Resource("v1", "events", "Event")
+
+
+async def list_events(kube: Kube) -> list[dict[str, Any]]:
+    return await _list(kube, EVENTS, {})
+
+
+async def get_peering(kube: Kube, name: str) -> dict[str, Any] | None:
+    """kopf's peering object: the namespaced one of this namespace, else the cluster-wide one."""
+    for namespace, plural in ((kube.namespace, "kopfpeerings"), (None, "clusterkopfpeerings")):
+        try:
+            return await kube.client.request("GET", "kopf.dev/v1", f"{plural}/{name}", namespace=namespace)
+        except KubeError as error:
+            if error.status not in (403, 404):
+                raise
+    return None
+
+
+async def get_service(kube: Kube, name: str) -> dict[str, Any] | None:
+    try:
+        return await kube.client.request("GET", "v1", f"{SERVICES.plural}/{name}", namespace=kube.namespace)
+    except NotFound:
+        return None
+
+
+async def list_pods(kube: Kube, selector: Mapping[str, str]) -> list[dict[str, Any]]:
+    return await _list(kube, PODS, selector)
+
+
+async def proxy_get(kube: Kube, target: str, path: str) -> tuple[int, str]:
+    """GET through the API server's proxy (`services/NAME:PORT` or `pods/NAME:PORT`): status and body."""
+    kind, _, name = target.partition("/")
+    url = f"{kind}/{quote(name)}/proxy/{path.lstrip('/')}"
+    try:
+        async with kube.client.stream("v1", url, namespace=kube.namespace, params={}) as response:
+            return response.status_code, (await response.aread()).decode(errors="replace")
+    except KubeError as error:  # the proxied answer's own body says why (e.g. /ready's failing check)
+        failed = getattr(error.__cause__, "response", None)
+        return error.status or 0, failed.text if isinstance(failed, httpx.Response) else str(error)

@@ -47,6 +47,8 @@ class SessionMachine:
         self.statuses: list[dict[str, Any]] = []
         self.me: dict[str, Any] | None = self._account() if config.paired else None
         self.has_creds = config.paired
+        #: The phone removed this device: the stored creds are rejected until a logout drops them.
+        self.unlinked = False
         self.ever_started = False
         self.qr_value: str | None = None
         self.pairing_code: str | None = None
@@ -109,6 +111,9 @@ class SessionMachine:
 
     async def _boot(self) -> None:
         await asyncio.sleep(self.settings.startup_seconds)
+        if self.unlinked:  # WhatsApp refuses the stale creds (401): FAILED again, as on a real WAHA
+            self._set(WahaStatus.FAILED)
+            return
         if self.has_creds:
             self._set(WahaStatus.WORKING)
             return
@@ -145,6 +150,7 @@ class SessionMachine:
         """Drop the creds; a running session (FAILED included) restarts into SCAN_QR_CODE."""
         was_running = self.running
         self.has_creds = False
+        self.unlinked = False
         self.me = None
         if was_running:
             self.restart()
@@ -152,6 +158,7 @@ class SessionMachine:
     def delete(self) -> None:
         self.stop()
         self.has_creds = False
+        self.unlinked = False
         self.me = None
         self.config = None
         self.exists = False
@@ -172,9 +179,10 @@ class SessionMachine:
         self._run(self._boot())
 
     def unlink(self) -> None:
-        """The phone removed this linked device: FAILED at once; `me` stays readable."""
+        """The phone removed this linked device: FAILED at once; `me` stays readable, and a restart
+        fails again (the stale creds are refused) until a logout drops them."""
         self._cancel()
-        self.has_creds = False
+        self.unlinked = True
         self._set(WahaStatus.FAILED)
 
     def fail(self) -> None:

@@ -82,3 +82,24 @@ async def test_openapi_document_lists_the_auth_routes(client: httpx.AsyncClient)
     assert response.status_code == 200
     expected = {f"/api/auth/{name}" for name in ("register", "login", "refresh", "logout", "me", "config")}
     assert expected <= set(paths)
+
+
+async def test_readiness_is_exported_for_alerts(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """APINotReady reads conectafy_api_ready: the last probe's verdict, 1 then 0."""
+
+    async def kubernetes_down() -> ComponentCheck:
+        return ComponentCheck("error", "connection refused")
+
+    app.dependency_overrides[check_kubernetes] = kubernetes_ok
+    await client.get("/ready")
+    ready = (await client.get("/metrics")).text
+    app.dependency_overrides[check_kubernetes] = kubernetes_down
+    await client.get("/ready")
+    not_ready = (await client.get("/metrics")).text
+    assert ("conectafy_api_ready 1.0" in ready, "conectafy_api_ready 0.0" in not_ready) == (True, True)
+
+
+async def test_pool_gauges_are_read_at_scrape_time(client: httpx.AsyncClient) -> None:
+    text = (await client.get("/metrics")).text
+    assert "conectafy_api_db_pool_connections_in_use " in text
+    assert "conectafy_api_db_pool_waiting_requests 0.0" in text

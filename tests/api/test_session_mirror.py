@@ -4,6 +4,7 @@ kubectl-created sessions are first-class, and an owner label naming no user is n
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from conectafy.api import metrics
 from conectafy.api.services.session_view import deleted_event_data, session_event_data, to_public
 from conectafy.api.store.sessions import get_session_by_name
+from conectafy.operator.healing import HealingState, annotate
 from conectafy.settings import ApiSettings
 from conectafy.waha.status import WahaStatus
 from tests.support.kube import (
@@ -223,3 +225,48 @@ async def test_the_session_events_are_documented_key_for_key(
         _documented_keys("session_deleted"),
     )
     assert session_event_data(full)["session"] == to_public(full).model_dump(mode="json")
+
+
+async def test_a_device_unlinked_session_event_says_so(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
+) -> None:
+    """The dashboard tells the user to re-pair, not "connecting": the session carries the reason."""
+    _, headers = await user_factory()
+    created = await _create(client, headers)
+    now = datetime.now(UTC)
+    scan = operator_status(WahaStatus.SCAN_QR_CODE, previous=connected_status(), now=now)
+    unlinked = annotate(scan, None, HealingState([], 0, now, None), now)
+    await operator_writes_status(cluster, NAMESPACE, created["name"], unlinked.to_k8s())
+
+    async def announced() -> None:
+        rows = await db_pool.fetch("SELECT data FROM events WHERE type = 'session' ORDER BY id")
+        session = rows[-1]["data"]["session"]
+        assert (session["phase"], session["reason"]) == ("ScanQR", "DeviceUnlinked")
+
+    await eventually(announced)
+
+
+async def test_mirror_lag_is_measured_from_the_resources_last_write(
+    client: httpx.AsyncClient, user_factory: Any, cluster: kmock.KubernetesEmulator
+) -> None:
+    _, headers = await user_factory()
+    created = await _create(client, headers)
+    before = _lag_count()
+    written = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    managed = [{"manager": "kopf", "operation": "Update", "time": written, "subresource": "status"}]
+    async with cluster.patch(
+        session_path(NAMESPACE, created["name"]),
+        json={"metadata": {"managedFields": managed}, "status": connected_status().to_k8s()},
+        headers={"Content-Type": "application/merge-patch+json"},
+    ) as response:
+        assert response.status == 200
+
+    def measured() -> None:
+        assert _lag_count() > before
+
+    await eventually(measured)
+
+
+def _lag_count() -> float:
+    value = metrics.REGISTRY.get_sample_value("conectafy_api_session_mirror_lag_seconds_count")
+    return value or 0.0

@@ -38,6 +38,7 @@ async def test_prune_lists_children_of_deleted_sessions_and_explains(
     kube.objects["apps/v1/deployments", NAMESPACE, "waha-sales"] = _child("Deployment", "sales", "uid-sales")
     kube.objects["apps/v1/deployments", NAMESPACE, "waha-old"] = _child("Deployment", "old", "uid-old")
     kube.objects["v1/services", NAMESPACE, "waha-old"] = _child("Service", "old", "uid-old")
+    kube.objects["v1/secrets", NAMESPACE, "waha-old"] = _child("Secret", "old", None)
     kube.objects["v1/persistentvolumeclaims", NAMESPACE, "waha-kept"] = _child(
         "PersistentVolumeClaim", "kept", None
     )
@@ -54,6 +55,7 @@ async def test_prune_lists_children_of_deleted_sessions_and_explains(
         ["KIND", "NAME", "SESSION", "REASON"],
         ["Deployment", "waha-old", "old", "owner gone: the garbage collector deletes it"],
         ["PersistentVolumeClaim", "waha-kept", "kept", "retained: no owner (storage.retainOnDelete)"],
+        ["Secret", "waha-old", "old", "left behind: no operator deleted it"],
         ["Service", "waha-old", "old", "owner gone: the garbage collector deletes it"],
     ]
     assert explanation == EXPLANATION

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from conectafy.crd import (
     NAME_RULE,
     OWNER_IMMUTABLE_RULE,
     REGENERATE_COMMAND,
+    SIZE_NO_SHRINK_RULE,
+    STORAGE_CLASS_IMMUTABLE_RULE,
+    STORAGE_RULES,
     apply_defaults,
     build_crd,
     crd_yaml,
@@ -223,9 +228,46 @@ def test_every_spec_field_is_declared() -> None:
     assert _pruned(spec_schema(), spec) == spec
 
 
+#: Suffix → factor of a Kubernetes quantity (k8s.io/apimachinery resource.Quantity).
+_SUFFIXES = {
+    "": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+}
+_QUANTITY = re.compile(r"^([+-]?[0-9]+(?:\.[0-9]*)?|[+-]?\.[0-9]+)(?:([eE][-+]?[0-9]+)|([a-zA-Z]*))$")
+
+
+def _quantity(text: str) -> Decimal | None:
+    """Kubernetes' quantity grammar, for the `quantity()` CEL library that cel-python lacks."""
+    match = _QUANTITY.match(text)
+    if match is None or (match[3] or "") not in _SUFFIXES:
+        return None
+    factor = Decimal(10) ** int(match[2][1:]) if match[2] else Decimal(_SUFFIXES[match[3] or ""])
+    return Decimal(match[1]) * factor
+
+
+def _cel_quantity_library() -> dict[str, Any]:
+    """`isQuantity`, `quantity` and `compareTo`, as the API server (≥ 1.29) defines them."""
+
+    def quantity(text: celpy.celtypes.StringType) -> celpy.celtypes.StringType:
+        if _quantity(str(text)) is None:
+            raise ValueError(f"invalid quantity {text!r}")
+        return text
+
+    def compare_to(left: celpy.celtypes.StringType, right: celpy.celtypes.StringType) -> Any:
+        a, b = _quantity(str(left)), _quantity(str(right))
+        assert a is not None and b is not None
+        return celpy.celtypes.IntType((a > b) - (a < b))
+
+    return {
+        "isQuantity": lambda text: celpy.celtypes.BoolType(_quantity(str(text)) is not None),
+        "quantity": quantity,
+        "compareTo": compare_to,
+    }
+
+
 def _cel(rule: str, **variables: Any) -> bool:
     env = celpy.Environment()
-    program = env.program(env.compile(rule))
+    program = env.program(env.compile(rule), functions=_cel_quantity_library())
     activation = {name: celpy.adapter.json_to_cel(value) for name, value in variables.items()}
     return bool(program.evaluate(activation))
 
@@ -236,6 +278,8 @@ def test_cel_rules_are_attached_where_they_apply() -> None:
                                         "(child objects are named waha-<name>)"}],
         [{"rule": OWNER_IMMUTABLE_RULE, "message": "spec.owner is immutable once set"}],
     )
+    assert spec_schema()["properties"]["storage"]["x-kubernetes-validations"] == STORAGE_RULES
+    assert [rule["fieldPath"] for rule in STORAGE_RULES] == [".storageClassName", ".size"]
 
 
 @pytest.mark.parametrize(
@@ -258,3 +302,44 @@ def test_owner_is_immutable_once_set(old: dict[str, Any], new: dict[str, Any], a
 )
 def test_session_name_must_fit_child_names(name: str, allowed: bool) -> None:
     assert _cel(NAME_RULE, self={"metadata": {"name": name}}) is allowed
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "allowed"),
+    [
+        ({}, {}, True),
+        ({"storageClassName": "fast"}, {"storageClassName": "fast"}, True),
+        ({"storageClassName": "fast"}, {"storageClassName": "slow"}, False),
+        ({"storageClassName": "fast"}, {}, False),  # clearing it is a change too
+        ({}, {"storageClassName": "fast"}, False),  # the claim already has the default class
+    ],
+)
+def test_storage_class_is_immutable(old: dict[str, Any], new: dict[str, Any], allowed: bool) -> None:
+    assert _cel(STORAGE_CLASS_IMMUTABLE_RULE, self=new, oldSelf=old) is allowed
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "allowed"),
+    [
+        ("1Gi", "1Gi", True),
+        ("1Gi", "2Gi", True),
+        ("1Gi", "1024Mi", True),  # the same size, spelled differently
+        ("1Gi", "1G", False),  # 10^9 < 2^30
+        ("2Gi", "1Gi", False),
+        ("1Gi", "1023Mi", False),
+        ("500M", "0.5G", True),
+        ("1Gi", "1.5Gi", True),
+        ("1.5Gi", "1e9", False),
+    ],
+)
+def test_storage_size_cannot_shrink(old: str, new: str, allowed: bool) -> None:
+    assert _cel(SIZE_NO_SHRINK_RULE, self={"size": new}, oldSelf={"size": old}) is allowed
+
+
+def test_size_rule_holds_for_the_schemas_default_without_a_size() -> None:
+    """The API server checks rules against `default: {}` when the CRD is created."""
+    assert _cel(SIZE_NO_SHRINK_RULE, self={}, oldSelf={}) is True
+
+
+def test_size_rule_leaves_a_malformed_size_to_the_pattern() -> None:
+    assert _cel(SIZE_NO_SHRINK_RULE, self={"size": "1..2Gi"}, oldSelf={"size": "1Gi"}) is True

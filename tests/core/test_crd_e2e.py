@@ -186,3 +186,51 @@ async def test_printer_columns(api: kr8s.asyncio.Api, namespace: str) -> None:
         [("Name", 0), ("Phase", 0), ("Phone", 0), ("Engine", 0), ("Ready", 0), ("Age", 0), ("Image", 1)],
         ["table", "Connected", "+15550001111", "GOWS", "True", "devlikeapro/waha:gows-2026.8.2"],
     )
+
+
+async def patch_spec(api: kr8s.asyncio.Api, namespace: str, name: str, spec: dict[str, Any]) -> Any:
+    return await call(
+        api,
+        "PATCH",
+        f"{GROUP}/{VERSION}",
+        f"{PLURAL}/{name}",
+        namespace=namespace,
+        body={"spec": spec},
+        content_type=MERGE_PATCH,
+    )
+
+
+@pytest.mark.parametrize(
+    ("storage", "field_path", "message"),
+    [
+        ({"size": "1Gi"}, "spec.storage.size", "spec.storage.size cannot shrink"),
+        ({"size": "2047Mi"}, "spec.storage.size", "spec.storage.size cannot shrink"),
+        ({"storageClassName": "slow"}, "spec.storage.storageClassName", "storageClassName is immutable"),
+        ({"storageClassName": None}, "spec.storage.storageClassName", "storageClassName is immutable"),
+    ],
+)
+async def test_storage_change_the_volume_cannot_follow_is_rejected(
+    api: kr8s.asyncio.Api, namespace: str, storage: dict[str, Any], field_path: str, message: str
+) -> None:
+    volume = {"storage": {"size": "2Gi", "storageClassName": "fast"}}
+    created = await create(api, namespace, session("vol", volume))
+    assert created.status_code == 201, created.text
+    response = await patch_spec(api, namespace, "vol", {"storage": storage})
+    text = response.json()["message"]
+    found = (f"{field_path}: Invalid value" in text, message in text)
+    assert (response.status_code, found) == (422, (True, True)), text
+
+
+async def test_storage_class_cannot_be_set_later(api: kr8s.asyncio.Api, namespace: str) -> None:
+    assert (await create(api, namespace, session("default-class", {}))).status_code == 201
+    response = await patch_spec(api, namespace, "default-class", {"storage": {"storageClassName": "fast"}})
+    text = response.json()["message"]
+    assert (response.status_code, "storageClassName is immutable" in text) == (422, True), text
+
+
+async def test_storage_can_grow_in_any_spelling(api: kr8s.asyncio.Api, namespace: str) -> None:
+    assert (await create(api, namespace, session("grow", {"storage": {"size": "1Gi"}}))).status_code == 201
+    grown = await patch_spec(api, namespace, "grow", {"storage": {"size": "1536Mi"}})
+    same = await patch_spec(api, namespace, "grow", {"storage": {"size": "1.5Gi"}})
+    size = same.json()["spec"]["storage"]["size"]
+    assert (grown.status_code, same.status_code, size) == (200, 200, "1.5Gi")

@@ -1,4 +1,5 @@
-"""JSON logs carry the traceback of every error logged with exc_info, whoever logged it."""
+"""JSON logs: the traceback of every error logged with exc_info, whoever logged it, and one line per
+event that matters, not one per HTTP request."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import structlog
 from fastapi import FastAPI
 
 from conectafy.api.errors import install_error_handlers
-from conectafy.logs import configure_logging, get_logger
+from conectafy.logs import CHATTY_LOGGERS, configure_logging, get_logger
 
 
 @pytest.fixture
@@ -22,9 +23,12 @@ def json_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixt
     pytest resets the root logger's level between a fixture's setup and the test)."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    chatty = {name: logging.getLogger(name).level for name in CHATTY_LOGGERS}
     yield capsys
     structlog.reset_defaults()
     root.handlers[:], root.level = handlers, level
+    for name, chatty_level in chatty.items():
+        logging.getLogger(name).setLevel(chatty_level)
 
 
 def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -83,3 +87,27 @@ async def test_an_unhandled_api_error_is_logged_with_its_traceback(
     assert (line["method"], line["path"]) == ("GET", "/boom")
     assert "in boom" in line["exception"]
     assert line["exception"].rstrip().endswith("ZeroDivisionError: the answer was zero")
+
+
+def test_http_requests_do_not_log_a_line_each(json_logs: pytest.CaptureFixture[str]) -> None:
+    configure_logging("json", "INFO")
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"kind": "Status"}))
+    with httpx.Client(transport=transport, base_url="https://kube.test") as client:
+        for _ in range(3):
+            client.get("/api/v1/namespaces/team/secrets/waha-sales")
+    logging.getLogger("kopf.objects").info("Handler 'on_session_create' succeeded.")
+    assert [(line["logger"], line["event"]) for line in _lines(json_logs)] == [
+        ("kopf.objects", "Handler 'on_session_create' succeeded."),
+    ]
+
+
+def test_http_warnings_still_show(json_logs: pytest.CaptureFixture[str]) -> None:
+    configure_logging("json", "INFO")
+    logging.getLogger("httpx").warning("connection pool is full")
+    assert [(line["logger"], line["level"]) for line in _lines(json_logs)] == [("httpx", "warning")]
+
+
+def test_a_stricter_root_level_still_applies(json_logs: pytest.CaptureFixture[str]) -> None:
+    configure_logging("json", "ERROR")
+    logging.getLogger("httpx").warning("below the chosen level")
+    assert json_logs.readouterr().err == ""

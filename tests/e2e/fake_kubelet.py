@@ -24,6 +24,8 @@ import httpx
 import kr8s
 import kr8s.asyncio
 
+from tests.support.apiserver import field
+
 MERGE = {"Content-Type": "application/merge-patch+json"}
 #: The fake node's taint; a session that should run there tolerates it (see `TOLERATION`).
 TAINT = {"key": "conectafy.io/e2e", "value": "fake", "effect": "NoSchedule"}
@@ -179,7 +181,7 @@ async def run_pods(api: kr8s.asyncio.Api, namespace: str, session: str, node: st
 
 
 def _is_ready(pod: dict[str, Any]) -> bool:
-    conditions = pod.get("status", {}).get("conditions") or []
+    conditions = field(pod, "status", "conditions") or []
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 

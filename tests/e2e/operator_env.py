@@ -23,7 +23,7 @@ from conectafy.settings import OperatorSettings
 from conectafy.simulator.config import SimulatorConfig
 from conectafy.simulator.runner import RunningSimulator, run_simulator
 from tests.e2e.fake_kubelet import TOLERATION, call, fake_node, force_delete_pods, run_pods
-from tests.support.apiserver import wait_crd_served
+from tests.support.apiserver import field, wait_crd_served
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD = yaml.safe_load((ROOT / "crds" / "whatsappsessions.conectafy.io.yaml").read_text())
@@ -205,7 +205,7 @@ async def running(api: kr8s.asyncio.Api, namespace: str, node: str) -> bool:
     """Act as the kubelet until the Deployment controller reports the WAHA pod available."""
     await run_pods(api, namespace, NAME, node)
     deployment = await get(api, child_path(namespace, "deployments")) or {}
-    return bool(deployment.get("status", {}).get("availableReplicas"))
+    return bool(field(deployment, "status", "availableReplicas"))
 
 
 async def scan_qr(simulator: RunningSimulator) -> None:

@@ -17,7 +17,7 @@ import kr8s
 import kr8s.asyncio
 import pytest
 
-from tests.support.apiserver import wait_crd_served
+from tests.support.apiserver import field, wait_crd_served
 from tests.support.helm import chart_crds, render_manifests
 
 pytestmark = pytest.mark.e2e
@@ -237,9 +237,9 @@ async def _pull_failures(api: kr8s.asyncio.Api, namespace: str) -> list[str]:
     return [
         f"{pod['metadata']['name']}: {status['image']} ({status['state']['waiting']['reason']})"
         for pod in pods
-        for status in pod.get("status", {}).get("containerStatuses", [])
-        + pod.get("status", {}).get("initContainerStatuses", [])
-        if status.get("state", {}).get("waiting", {}).get("reason") in IMAGE_PULL_FAILURES
+        for status in (field(pod, "status", "containerStatuses") or [])
+        + (field(pod, "status", "initContainerStatuses") or [])
+        if field(status, "state", "waiting", "reason") in IMAGE_PULL_FAILURES
     ]
 
 
@@ -248,7 +248,7 @@ async def _unready(api: kr8s.asyncio.Api, namespace: str) -> list[str]:
     for plural in ("deployments", "statefulsets"):
         async with api.call_api("GET", version="apps/v1", namespace=namespace, url=plural) as response:
             for item in response.json()["items"]:
-                if item.get("status", {}).get("readyReplicas", 0) < item["spec"]["replicas"]:
+                if (field(item, "status", "readyReplicas") or 0) < (field(item, "spec", "replicas") or 0):
                     waiting.append(f"{plural}/{item['metadata']['name']}")
     return waiting
 
@@ -256,11 +256,11 @@ async def _unready(api: kr8s.asyncio.Api, namespace: str) -> list[str]:
 async def _pod_states(api: kr8s.asyncio.Api, namespace: str) -> list[str]:
     """Each pod's phase and its containers' waiting reasons: what a failure message should show."""
     return [
-        f"{pod['metadata']['name']}: {pod.get('status', {}).get('phase')} "
+        f"{pod['metadata']['name']}: {field(pod, 'status', 'phase')} "
         + ",".join(
-            status["state"]["waiting"].get("reason", "")
-            for status in pod.get("status", {}).get("containerStatuses", [])
-            if "waiting" in status.get("state", {})
+            field(status, "state", "waiting", "reason") or ""
+            for status in field(pod, "status", "containerStatuses") or []
+            if field(status, "state", "waiting") is not None
         )
         for pod in await _pods(api, namespace)
     ]
@@ -268,11 +268,12 @@ async def _pod_states(api: kr8s.asyncio.Api, namespace: str) -> list[str]:
 
 def _can_run_pods(node: dict[str, Any]) -> bool:
     """A Ready, schedulable node without NoSchedule/NoExecute taints (fake e2e nodes never count)."""
-    if node["metadata"].get("labels", {}).get("conectafy.io/e2e") or node["spec"].get("unschedulable"):
+    if field(node, "metadata", "labels", "conectafy.io/e2e") or field(node, "spec", "unschedulable"):
         return False
-    taints = [t for t in node["spec"].get("taints", []) if t.get("effect") in ("NoSchedule", "NoExecute")]
-    conditions = node.get("status", {}).get("conditions", [])
-    return not taints and any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+    blocking = ("NoSchedule", "NoExecute")
+    taints = [t for t in field(node, "spec", "taints") or [] if t.get("effect") in blocking]
+    conditions = field(node, "status", "conditions") or []
+    return not taints and any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
 async def _unplaced(api: kr8s.asyncio.Api, namespace: str) -> list[str]:
@@ -283,8 +284,8 @@ async def _unplaced(api: kr8s.asyncio.Api, namespace: str) -> list[str]:
         f"{pod['metadata']['name']}: "
         + "; ".join(c.get("message", "") for c in conditions if c.get("reason") == "Unschedulable")
         for pod in await _pods(api, namespace)
-        if not pod["spec"].get("nodeName")
-        for conditions in [pod.get("status", {}).get("conditions", [])]
+        if not field(pod, "spec", "nodeName")
+        for conditions in [field(pod, "status", "conditions") or []]
         if not conditions or any(c.get("reason") == "Unschedulable" for c in conditions)
     ]
 

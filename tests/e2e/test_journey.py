@@ -55,6 +55,7 @@ from tests.integration.journey_sends import (
     check_backfill_brings_a_message_webhooks_missed,
 )
 from tests.integration.waha_pod import WahaPod, run_waha_container
+from tests.support.apiserver import field
 
 pytestmark = pytest.mark.e2e
 
@@ -66,7 +67,7 @@ async def kubelet_free(api: kr8s.asyncio.Api) -> None:
     real = [
         n["metadata"]["name"]
         for n in nodes
-        if n["metadata"].get("labels", {}).get("conectafy.io/e2e") != "fake"
+        if field(n, "metadata", "labels", "conectafy.io/e2e") != "fake"
     ]
     if real:
         pytest.skip(f"e2e journey: the cluster has kubelet-run nodes {real}; the WAHA pod could land there")
@@ -142,7 +143,7 @@ async def cluster_pod(
             await renew_node(api, node)
             await run_pods(api, namespace, session_name, node)
             live = await get(api, deployment_path) or {}
-            return bool(live.get("status", {}).get("availableReplicas"))
+            return bool(field(live, "status", "availableReplicas"))
 
         await poll(available, WAIT)
         yield pod

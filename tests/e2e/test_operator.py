@@ -45,6 +45,7 @@ from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     session_path,
     simulator_fixture,
 )
+from tests.support.apiserver import field
 
 pytestmark = pytest.mark.e2e
 
@@ -61,8 +62,12 @@ async def test_children_exist_owned_and_valid(api: kr8s.asyncio.Api, namespace: 
         "controller": True,
         "blockOwnerDeletion": True,
     }
-    assert {plural: child["metadata"]["ownerReferences"] for plural, child in found.items()} == {
-        plural: [owner] for plural in CHILDREN
+    guard = {"apiVersion": "v1", "kind": "Secret", "name": CHILD, "uid": found["secrets"]["metadata"]["uid"]}
+    assert {plural: child["metadata"].get("ownerReferences") for plural, child in found.items()} == {
+        "secrets": None,  # the guard: deleted by the operator after the logout
+        "persistentvolumeclaims": [owner],
+        "services": [owner, guard],
+        "deployments": [owner, guard],
     }
     deployment = found["deployments"]["spec"]
     assert (deployment["replicas"], deployment["strategy"]["type"]) == (1, "Recreate")
@@ -103,7 +108,7 @@ async def test_pause_scales_to_zero_and_stops(api: kr8s.asyncio.Api, namespace: 
 
     async def scaled_down() -> bool:
         deployment = await get(api, child_path(namespace, "deployments")) or {}
-        return bool(deployment.get("spec", {}).get("replicas") == 0)
+        return bool(field(deployment, "spec", "replicas") == 0)
 
     await poll(scaled_down)
     status = await poll(lambda: phase(api, namespace, "Stopped"))
@@ -129,7 +134,7 @@ async def test_restarted_at_rolls_the_pod_template(api: kr8s.asyncio.Api, namesp
 
     async def rolled() -> bool:
         template = ((await get(api, child_path(namespace, "deployments"))) or {})["spec"]["template"]
-        return bool(template["metadata"].get("annotations", {}).get(labels.RESTARTED_AT) == stamp)
+        return bool(field(template, "metadata", "annotations", labels.RESTARTED_AT) == stamp)
 
     await poll(rolled)
 
@@ -172,6 +177,39 @@ async def test_delete_logs_out_and_children_are_collected(
 
     await poll(collected)
     assert simulator.sim.session.has_creds is False  # WAHA's logout was called before the data went
+
+
+@pytest.mark.usefixtures("operator")
+async def test_foreground_delete_logs_out_while_waha_still_runs(
+    api: kr8s.asyncio.Api, namespace: str, node: str, simulator: RunningSimulator
+) -> None:
+    """`kubectl delete --cascade=foreground`: the garbage collector deletes a session's dependents at once,
+    before any finalizer runs. The Deployment and the Service are co-owned by the Secret, so they must
+    outlive the logout; every observation before the logout finds them in place, not being deleted."""
+    await apply_example(api, namespace, node)
+    await poll(lambda: running(api, namespace, node))
+    await poll(lambda: phase(api, namespace, "ScanQR"))
+    await scan_qr(simulator)
+    await poll(lambda: phase(api, namespace, "Connected"))
+    options = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"}
+    await call(api, "DELETE", session_path(namespace), options)  # kubectl delete --cascade=foreground
+    early: list[dict[str, bool]] = []
+
+    async def in_place(plural: str) -> bool:
+        child = await get(api, child_path(namespace, plural))
+        return child is not None and not field(child, "metadata", "deletionTimestamp")
+
+    async def collected() -> bool:
+        if simulator.sim.session.has_creds:  # not logged out yet: WAHA must be untouched
+            early.append({plural: await in_place(plural) for plural in ("deployments", "services")})
+            return False
+        await force_delete_pods(api, namespace, NAME)  # what the kubelet would confirm
+        gone = [await get(api, child_path(namespace, plural)) is None for plural in CHILDREN]
+        return all(gone) and await get(api, session_path(namespace)) is None
+
+    await poll(collected)
+    assert [observation for observation in early if not all(observation.values())] == []
+    assert simulator.sim.session.has_creds is False
 
 
 @pytest.mark.usefixtures("operator")

@@ -9,7 +9,7 @@ from conectafy.operator.identity import PART_OF as WAHA_PART_OF
 from tests.helm.cases import LABELS, VALUE_SETS
 from tests.support.helm import find, identities, render_manifests
 
-CHILD_VERBS = ["get", "create", "patch", "delete"]  # by name only: create-or-patch and delete
+CHILD_VERBS = ["get", "list", "watch", "create", "patch", "delete"]  # watched into caches, applied, deleted
 OPERATOR_RULES = [
     {
         "apiGroups": ["conectafy.io"],

@@ -11,6 +11,8 @@ import pytest
 from tests.helm.cases import VALUE_SETS
 from tests.support.helm import container_env, find, render_manifests
 
+METRICS = "--metrics=http://0.0.0.0:9090/metrics"
+
 
 @pytest.mark.parametrize(
     ("name", "args"),
@@ -22,11 +24,18 @@ from tests.support.helm import container_env, find, render_manifests
                 "--namespace=conectafy",
                 "--peering=conectafy",
                 "--liveness=http://0.0.0.0:8080/healthz",
+                METRICS,
             ],
         ),
         (
             "all-namespaces",
-            ["operator", "--all-namespaces", "--peering=conectafy", "--liveness=http://0.0.0.0:8080/healthz"],
+            [
+                "operator",
+                "--all-namespaces",
+                "--peering=conectafy",
+                "--liveness=http://0.0.0.0:8080/healthz",
+                METRICS,
+            ],
         ),
         (
             "namespaces",
@@ -36,11 +45,18 @@ from tests.support.helm import container_env, find, render_manifests
                 "--namespace=tenant-b",
                 "--peering=conectafy",
                 "--liveness=http://0.0.0.0:8080/healthz",
+                METRICS,
             ],
         ),
         (
             "single-operator-no-crds",
-            ["operator", "--namespace=conectafy", "--standalone", "--liveness=http://0.0.0.0:8080/healthz"],
+            [
+                "operator",
+                "--namespace=conectafy",
+                "--standalone",
+                "--liveness=http://0.0.0.0:8080/healthz",
+                METRICS,
+            ],
         ),
     ],
 )

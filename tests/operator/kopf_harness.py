@@ -8,6 +8,7 @@ sleep) and stopping the runner happens in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -24,6 +25,7 @@ from kopf.testing import KopfRunner
 
 from conectafy.operator.guard import Guards
 from conectafy.operator.handlers import build_registry
+from conectafy.operator.observed import Serving
 from conectafy.session import API_VERSION, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION
 from conectafy.settings import OperatorSettings
 
@@ -53,6 +55,8 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         super().__attrs_post_init__()
         self.versions = itertools.count(100)
         self.request_count = 0
+        #: (method, plural, subresource) → requests; the benchmark says what the operator still asks at rest.
+        self.requests_by_kind: collections.Counter[tuple[str, str, str]] = collections.Counter()
         #: kmock re-filters its whole request log on every request (O(n²)); the benchmark, which makes
         #: thousands, sets this after setup and counts with `request_count` instead.
         self.forget_requests = False
@@ -60,6 +64,8 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
 
     async def _handle(self, request: Any) -> Any:
         self.request_count += 1
+        plural = request.resource.plural if request.resource is not None else request.url.path
+        self.requests_by_kind[request.method, plural, request.subresource or ""] += 1
         if request.action == kmock.action.UPDATE and _is_apply(request):
             self._prepare_apply(request)
         if request.resource is not None and request.action in (kmock.action.CREATE, kmock.action.UPDATE):
@@ -259,12 +265,15 @@ async def patch_session(server: kmock.KubernetesEmulator, name: str, patch: dict
 
 @contextlib.asynccontextmanager
 async def running_operator(
-    server: kmock.KubernetesEmulator, settings: OperatorSettings, guards: Guards | None = None
+    server: kmock.KubernetesEmulator,
+    settings: OperatorSettings,
+    guards: Guards | None = None,
+    serving: Serving | None = None,
 ) -> AsyncIterator[KopfRunner]:
     """The real operator entry (kopf CLI `run`) with our registry, cluster-wide, no peering."""
     runner = KopfRunner(
         ["run", "--standalone", "--all-namespaces"],
-        registry=build_registry(settings, standalone=True, guards=guards),
+        registry=build_registry(settings, standalone=True, guards=guards, serving=serving),
         timeout=30,
     )
     await asyncio.to_thread(runner.__enter__)

@@ -23,11 +23,13 @@ from tests.operator.kopf_harness import (
     SERVICES,
     SESSIONS,
     ApiServerEmulator,
+    apply_session,
     eventually,
     kube_request,
     live,
     patch_session,
     running_operator,
+    session_body,
 )
 from tests.operator.steps import (
     API_KEY,
@@ -39,6 +41,7 @@ from tests.operator.steps import (
     fast_settings,
     mark_available,
     phase_is,
+    seed_api_key,
     session_status,
     sim_control,
     start_session,
@@ -50,6 +53,7 @@ pytestmark = pytest.mark.kmock(cls=ApiServerEmulator)
 async def test_create_makes_four_children_owned_by_the_session(
     kube: ApiServerEmulator, simulator: RunningSimulator
 ) -> None:
+    """The Secret is owned by nobody: it co-owns the workload until the delete handler's logout."""
     async with running_operator(kube, fast_settings(simulator)):
         await start_session(kube)
     owner = {
@@ -60,11 +64,12 @@ async def test_create_makes_four_children_owned_by_the_session(
         "controller": True,
         "blockOwnerDeletion": True,
     }
+    secret = live(kube, SECRETS, CHILD) or {}
+    guard = {"apiVersion": "v1", "kind": "Secret", "name": CHILD, "uid": secret["metadata"]["uid"]}
+    owners = {r: (live(kube, r, CHILD) or {})["metadata"].get("ownerReferences") for r in CHILD_RESOURCES}
+    assert owners == {SECRETS: None, PVCS: [owner], DEPLOYMENTS: [owner, guard], SERVICES: [owner, guard]}
     for resource in CHILD_RESOURCES:
-        child = live(kube, resource, CHILD)
-        assert child is not None
-        assert child["metadata"]["ownerReferences"] == [owner], resource
-        assert child["metadata"]["labels"][labels.SESSION] == NAME, resource
+        assert (live(kube, resource, CHILD) or {})["metadata"]["labels"][labels.SESSION] == NAME, resource
 
 
 async def test_existing_secret_keeps_its_key_and_gains_the_missing_ones(
@@ -136,6 +141,23 @@ async def test_deleted_child_is_restored(kube: ApiServerEmulator, simulator: Run
         await kube_request(kube, "DELETE", f"/api/v1/namespaces/{NAMESPACE}/services/{CHILD}")
         restored = await eventually(lambda: live(kube, SERVICES, CHILD))
     assert restored["spec"] == original["spec"]
+
+
+async def test_a_recreated_secret_guards_the_workload_again(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube)
+        await kube_request(kube, "DELETE", f"/api/v1/namespaces/{NAMESPACE}/secrets/{CHILD}")
+        secret = await eventually(lambda: live(kube, SECRETS, CHILD))
+        uid = secret["metadata"]["uid"]
+
+        def guards() -> list[str]:
+            workload = [live(kube, kind, CHILD) or {} for kind in (DEPLOYMENTS, SERVICES)]
+            owners = [child["metadata"]["ownerReferences"] for child in workload]
+            return [ref["uid"] for refs in owners for ref in refs if ref["kind"] == "Secret"]
+
+        await eventually(lambda: guards() == [uid, uid])
 
 
 async def test_hand_edited_child_is_restored(kube: ApiServerEmulator, simulator: RunningSimulator) -> None:
@@ -249,3 +271,30 @@ async def test_delete_logs_out_of_waha(kube: ApiServerEmulator, simulator: Runni
         await eventually(lambda: live(kube, SESSIONS, NAME) is None)
     assert simulator.sim.session.has_creds is False
     assert simulator.sim.session.me is None
+    assert live(kube, SECRETS, CHILD) is None  # the guard goes after the logout; GC takes the workload
+
+
+async def test_delete_of_a_paused_session_removes_its_secret(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    async with running_operator(kube, fast_settings(simulator)):
+        await start_session(kube, {"paused": True})
+        path = f"/apis/conectafy.io/v1alpha1/namespaces/{NAMESPACE}/whatsappsessions/{NAME}"
+        await kube_request(kube, "DELETE", path)
+        await eventually(lambda: live(kube, SESSIONS, NAME) is None)
+    assert (live(kube, SECRETS, CHILD), simulator.sim.session.has_creds) == (None, False)
+
+
+async def test_a_secret_adopted_by_an_older_operator_loses_the_sessions_owner_reference(
+    kube: ApiServerEmulator, simulator: RunningSimulator
+) -> None:
+    """Else deleting the session would cascade to it, in the foreground before the logout."""
+    session_owner = {"apiVersion": API_VERSION, "kind": KIND, "name": NAME, "uid": UID, "controller": True}
+    other = {"apiVersion": "v1", "kind": "ConfigMap", "name": "keeper", "uid": "other-uid"}
+    await seed_api_key(kube)
+    path = f"/api/v1/namespaces/{NAMESPACE}/secrets/{CHILD}"
+    owners = {"metadata": {"ownerReferences": [session_owner, other]}}
+    await kube_request(kube, "PATCH", path, owners, "application/merge-patch+json")
+    async with running_operator(kube, fast_settings(simulator)):
+        await apply_session(kube, session_body(NAME, UID, None))
+        await eventually(lambda: (live(kube, SECRETS, CHILD) or {})["metadata"]["ownerReferences"] == [other])

@@ -20,6 +20,7 @@ from conectafy.operator.manifests import (
     build_service,
     child_names,
     generate_secret_data,
+    guard_reference,
     image_for,
     labels_for,
     missing_secret_data,
@@ -83,16 +84,26 @@ REFS = {
     "defaults": make_ref(),
     "everything": make_ref(
         {
-            "engine": "WEBJS", "paused": True, "owner": "acme-admin", "image": "registry.local/waha:dev",
+            "engine": "WEBJS",
+            "paused": True,
+            "owner": "acme-admin",
+            "image": "registry.local/waha:dev",
             "storage": {"size": "5Gi", "storageClassName": "fast", "retainOnDelete": True},
             "resources": {"requests": {"cpu": 1, "memory": "1Gi"}, "limits": {"cpu": "2"}},
             "scheduling": {
                 "nodeSelector": {"pool": "whatsapp"},
-                "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "wa",
-                                 "effect": "NoSchedule"}],
-                "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-                    "nodeSelectorTerms": [{"matchExpressions": [
-                        {"key": "zone", "operator": "In", "values": ["a"]}]}]}}},
+                "tolerations": [
+                    {"key": "dedicated", "operator": "Equal", "value": "wa", "effect": "NoSchedule"}
+                ],
+                "affinity": {
+                    "nodeAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": {
+                            "nodeSelectorTerms": [
+                                {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}
+                            ]
+                        }
+                    }
+                },
             },
         },
         restarted_at="2026-11-28T10:00:00Z",
@@ -109,14 +120,16 @@ BUILDERS: dict[str, Callable[[SessionRef], dict[str, Any]]] = {
 
 @pytest.mark.parametrize("ref", REFS.values(), ids=REFS.keys())
 @pytest.mark.parametrize("build", BUILDERS.values(), ids=BUILDERS.keys())
-def test_builders_produce_valid_kubernetes_objects(build: Callable[[SessionRef], dict[str, Any]],
-                                                   ref: SessionRef) -> None:
+def test_builders_produce_valid_kubernetes_objects(
+    build: Callable[[SessionRef], dict[str, Any]], ref: SessionRef
+) -> None:
     kubernetes_validate.validate(build(ref), K8S_VERSION, strict=True)
 
 
 def test_child_names() -> None:
-    assert child_names("support").__dict__ == dict.fromkeys(("secret", "pvc", "deployment", "service"),
-                                                            "waha-support")
+    assert child_names("support").__dict__ == dict.fromkeys(
+        ("secret", "pvc", "deployment", "service"), "waha-support"
+    )
 
 
 def test_longest_session_name_gives_dns_label_children() -> None:
@@ -138,18 +151,38 @@ def test_labels(ref: SessionRef, expected: dict[str, str]) -> None:
 def test_selector_is_a_stable_subset_of_the_labels() -> None:
     ref = make_ref({"owner": "u1"})
     assert selector_for(ref) == {"app.kubernetes.io/name": "waha", "conectafy.io/session": "support"}
-    assert selector_for(ref).items() <= build_deployment(ref, SETTINGS)["spec"]["template"]["metadata"][
-        "labels"].items()
+    assert (
+        selector_for(ref).items()
+        <= build_deployment(ref, SETTINGS)["spec"]["template"]["metadata"]["labels"].items()
+    )
 
 
 def test_owner_reference() -> None:
     assert owner_reference(make_ref()) == OWNER_REF
 
 
+GUARD_REF = {"apiVersion": "v1", "kind": "Secret", "name": "waha-support", "uid": "secret-uid"}
+
+
+@pytest.mark.parametrize("kind", ["deployment", "service"])
+def test_workload_is_also_owned_by_the_secret_once_it_exists(kind: str) -> None:
+    """A second owner outside the session's tree: foreground deletion must not take WAHA before logout."""
+    ref = make_ref(secret_uid="secret-uid")
+    owners = BUILDERS[kind](ref)["metadata"]["ownerReferences"]
+    assert (owners, guard_reference(ref)) == ([OWNER_REF, GUARD_REF], GUARD_REF)
+
+
+@pytest.mark.parametrize("kind", ["secret", "pvc"])
+def test_only_the_workload_is_guarded(kind: str) -> None:
+    metadata = BUILDERS[kind](make_ref(secret_uid="secret-uid"))["metadata"]
+    assert metadata.get("ownerReferences") == ([OWNER_REF] if kind == "pvc" else None)
+
+
 def test_generated_secret_data() -> None:
     data = generate_secret_data()
     assert (sorted(data), data["api-key-sha512"]) == (
-        sorted(SECRET_KEYS), "sha512:" + hashlib.sha512(data["api-key"].encode()).hexdigest()
+        sorted(SECRET_KEYS),
+        "sha512:" + hashlib.sha512(data["api-key"].encode()).hexdigest(),
     )
     assert len(set(data.values())) == 4 and min(len(value) for value in data.values()) >= 32
 
@@ -162,7 +195,10 @@ def test_secret_holds_the_data_base64_encoded() -> None:
     data = {"api-key": "k", "webhook-hmac-key": "h\u00e9"}
     secret = build_secret(make_ref(), data)
     assert {key: value for key, value in secret.items() if key != "data"} == {
-        "apiVersion": "v1", "kind": "Secret", "metadata": METADATA, "type": "Opaque",
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {"name": "waha-support", "namespace": "tenant-a", "labels": LABELS},  # no owner
     }
     encoded = {"api-key": "aw==", "webhook-hmac-key": "aMOp"}
     assert (secret["data"], decode_secret(secret)) == (encoded, data)
@@ -176,11 +212,15 @@ def _sha(key: str) -> str:
     ("existing", "added_keys"),
     [
         ({}, set(SECRET_KEYS)),
-        ({"api-key": "k", "api-key-sha512": _sha("k"), "webhook-hmac-key": "h", "dashboard-password": "p"},
-         set()),
+        (
+            {"api-key": "k", "api-key-sha512": _sha("k"), "webhook-hmac-key": "h", "dashboard-password": "p"},
+            set(),
+        ),
         ({"api-key": "k"}, {"api-key-sha512", "webhook-hmac-key", "dashboard-password"}),
-        ({"api-key-sha512": "sha512:stale", "webhook-hmac-key": "h", "dashboard-password": "p"},
-         {"api-key", "api-key-sha512"}),
+        (
+            {"api-key-sha512": "sha512:stale", "webhook-hmac-key": "h", "dashboard-password": "p"},
+            {"api-key", "api-key-sha512"},
+        ),
     ],
 )
 def test_missing_secret_data_adds_only_absent_keys(existing: dict[str, str], added_keys: set[str]) -> None:
@@ -247,8 +287,10 @@ EXPECTED_ENV = [
     {"name": "WHATSAPP_SWAGGER_USERNAME", "value": "conectafy"},
     _secret_env("WHATSAPP_SWAGGER_PASSWORD", "dashboard-password"),
     {"name": "WHATSAPP_HOOK_URL", "value": "http://conectafy-api.tenant-a.svc:8000/webhooks/waha/support"},
-    {"name": "WHATSAPP_HOOK_EVENTS",
-     "value": "session.status,message.any,message.ack,message.reaction,message.revoked"},
+    {
+        "name": "WHATSAPP_HOOK_EVENTS",
+        "value": "session.status,message.any,message.ack,message.reaction,message.revoked",
+    },
     _secret_env("WHATSAPP_HOOK_HMAC_KEY", "webhook-hmac-key"),
     {"name": "WHATSAPP_HOOK_RETRIES_POLICY", "value": "exponential"},
     {"name": "WHATSAPP_HOOK_RETRIES_DELAY_SECONDS", "value": "2"},
@@ -291,9 +333,18 @@ def test_probes_use_ping() -> None:
 def test_deployment_shape() -> None:
     deployment = build_deployment(make_ref(), SETTINGS)
     spec = deployment["spec"]
-    assert (deployment["metadata"], spec["replicas"], spec["strategy"], spec["revisionHistoryLimit"],
-            spec["selector"], spec["template"]["metadata"]) == (
-        METADATA, 1, {"type": "Recreate"}, 2,
+    assert (
+        deployment["metadata"],
+        spec["replicas"],
+        spec["strategy"],
+        spec["revisionHistoryLimit"],
+        spec["selector"],
+        spec["template"]["metadata"],
+    ) == (
+        METADATA,
+        1,
+        {"type": "Recreate"},
+        2,
         {"matchLabels": {"app.kubernetes.io/name": "waha", "conectafy.io/session": "support"}},
         {"labels": LABELS},
     )
@@ -306,14 +357,22 @@ def test_pod_spec_hardening_and_spread() -> None:
         "enableServiceLinks": False,
         "terminationGracePeriodSeconds": 20,
         "securityContext": {
-            "runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000,
-            "fsGroupChangePolicy": "OnRootMismatch", "seccompProfile": {"type": "RuntimeDefault"},
+            "runAsNonRoot": True,
+            "runAsUser": 1000,
+            "runAsGroup": 1000,
+            "fsGroup": 1000,
+            "fsGroupChangePolicy": "OnRootMismatch",
+            "seccompProfile": {"type": "RuntimeDefault"},
         },
         "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "waha-support"}}],
-        "topologySpreadConstraints": [{
-            "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "waha"}},
-        }],
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "waha"}},
+            }
+        ],
     }
 
 
@@ -322,10 +381,16 @@ def test_container_security_ports_and_mounts() -> None:
     assert (main["name"], main["ports"], main["volumeMounts"], main["securityContext"]) == (
         "waha",
         [{"name": "http", "containerPort": 3000, "protocol": "TCP"}],
-        [{"name": "data", "mountPath": "/app/.sessions", "subPath": "sessions"},
-         {"name": "data", "mountPath": "/app/.media", "subPath": "media"}],
-        {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
-         "runAsNonRoot": True},
+        [
+            {"name": "data", "mountPath": "/app/.sessions", "subPath": "sessions"},
+            {"name": "data", "mountPath": "/app/.media", "subPath": "media"},
+        ],
+        {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "privileged": False,
+            "runAsNonRoot": True,
+        },
     )
 
 
@@ -337,19 +402,29 @@ def test_paused_scales_to_zero(paused: bool, replicas: int) -> None:
 def test_restarted_at_goes_into_the_pod_template() -> None:
     template = build_deployment(make_ref(restarted_at="2026-11-28T10:00:00Z"), SETTINGS)["spec"]["template"]
     assert template["metadata"] == {
-        "labels": LABELS, "annotations": {"conectafy.io/restartedAt": "2026-11-28T10:00:00Z"},
+        "labels": LABELS,
+        "annotations": {"conectafy.io/restartedAt": "2026-11-28T10:00:00Z"},
     }
 
 
 @pytest.mark.parametrize(
     ("engine", "image", "resources"),
     [
-        ("GOWS", "devlikeapro/waha:gows-2026.8.2",
-         {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "512Mi"}}),
-        ("NOWEB", "devlikeapro/waha:noweb-2026.8.2",
-         {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "768Mi"}}),
-        ("WEBJS", "devlikeapro/waha:latest-2026.8.2",
-         {"requests": {"cpu": "300m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}}),
+        (
+            "GOWS",
+            "devlikeapro/waha:gows-2026.8.2",
+            {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "512Mi"}},
+        ),
+        (
+            "NOWEB",
+            "devlikeapro/waha:noweb-2026.8.2",
+            {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "768Mi"}},
+        ),
+        (
+            "WEBJS",
+            "devlikeapro/waha:latest-2026.8.2",
+            {"requests": {"cpu": "300m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+        ),
     ],
 )
 def test_engine_picks_image_and_preset(engine: str, image: str, resources: dict[str, Any]) -> None:
@@ -365,12 +440,18 @@ def test_image_override() -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ({"requests": {"cpu": "250m"}},
-         {"requests": {"cpu": "250m", "memory": "200Mi"}, "limits": {"memory": "512Mi"}}),
-        ({"limits": {"memory": "1Gi", "cpu": 2}},
-         {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "1Gi", "cpu": "2"}}),
-        ({"requests": {"memory": "1Gi"}},  # above the preset's limit: the limit follows the request
-         {"requests": {"cpu": "100m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}),
+        (
+            {"requests": {"cpu": "250m"}},
+            {"requests": {"cpu": "250m", "memory": "200Mi"}, "limits": {"memory": "512Mi"}},
+        ),
+        (
+            {"limits": {"memory": "1Gi", "cpu": 2}},
+            {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "1Gi", "cpu": "2"}},
+        ),
+        (
+            {"requests": {"memory": "1Gi"}},  # above the preset's limit: the limit follows the request
+            {"requests": {"cpu": "100m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}},
+        ),
     ],
 )
 def test_resources_override_the_preset_key_by_key(override: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -382,9 +463,15 @@ def test_scheduling_is_copied_to_the_pod() -> None:
     assert (pod["nodeSelector"], pod["tolerations"], pod["affinity"]) == (
         {"pool": "whatsapp"},
         [{"key": "dedicated", "operator": "Equal", "value": "wa", "effect": "NoSchedule"}],
-        {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": [{"matchExpressions": [
-                {"key": "zone", "operator": "In", "values": ["a"]}]}]}}},
+        {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}
+                    ]
+                }
+            }
+        },
     )
 
 
@@ -403,8 +490,10 @@ def test_waha_base_url(template: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
-        ("http://conectafy-api.{namespace}.svc:8000/webhooks/waha/{name}",
-         "http://conectafy-api.tenant-a.svc:8000/webhooks/waha/support"),
+        (
+            "http://conectafy-api.{namespace}.svc:8000/webhooks/waha/{name}",
+            "http://conectafy-api.tenant-a.svc:8000/webhooks/waha/support",
+        ),
         ("", None),
     ],
 )

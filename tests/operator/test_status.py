@@ -25,9 +25,15 @@ T0 = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=1)
 T2 = T0 + timedelta(minutes=2)
 RUNNING = Observation(
-    generation=2, paused=False, workload_exists=True, workload_available=True,
-    waha_status=WahaStatus.WORKING, phone_number="+15550001111", push_name="Acme Support",
-    endpoint="http://waha-support.tenant-a.svc:3000", image="devlikeapro/waha:gows-2026.8.2",
+    generation=2,
+    paused=False,
+    workload_exists=True,
+    workload_available=True,
+    waha_status=WahaStatus.WORKING,
+    phone_number="+15550001111",
+    push_name="Acme Support",
+    endpoint="http://waha-support.tenant-a.svc:3000",
+    image="devlikeapro/waha:gows-2026.8.2",
 )
 
 PHASE_OF_WAHA = {
@@ -60,8 +66,9 @@ def test_phase_of_a_running_workload_follows_waha(waha: WahaStatus, phase: Phase
         (None, False, True, Phase.STARTING),  # ready but WAHA did not answer yet
     ],
 )
-def test_phase_without_a_running_workload(waha: WahaStatus | None, paused: bool, available: bool,
-                                          phase: Phase) -> None:
+def test_phase_without_a_running_workload(
+    waha: WahaStatus | None, paused: bool, available: bool, phase: Phase
+) -> None:
     assert phase_for(waha, paused=paused, workload_available=available) is phase
 
 
@@ -83,8 +90,14 @@ def test_phone_from_me_id(me_id: str | None, phone: str | None) -> None:
 
 
 def _condition(kind: str, status: Any, reason: str, message: str, since: datetime) -> Condition:
-    return Condition(type=kind, status=status, reason=reason, message=message, last_transition_time=since,
-                     observed_generation=2)
+    return Condition(
+        type=kind,
+        status=status,
+        reason=reason,
+        message=message,
+        last_transition_time=since,
+        observed_generation=2,
+    )
 
 
 def test_first_status_of_a_connected_session() -> None:
@@ -111,11 +124,22 @@ def test_first_status_before_the_deployment_exists() -> None:
         phase=Phase.PENDING,
         observed_generation=1,
         conditions=[
-            Condition(type="Ready", status="False", reason=Reason.WORKLOAD_MISSING,
-                      message="The WAHA Deployment does not exist yet.", last_transition_time=T0,
-                      observed_generation=1),
-            Condition(type="Connected", status="False", reason=Reason.WORKLOAD_UNAVAILABLE,
-                      message="WAHA is not running.", last_transition_time=T0, observed_generation=1),
+            Condition(
+                type="Ready",
+                status="False",
+                reason=Reason.WORKLOAD_MISSING,
+                message="The WAHA Deployment does not exist yet.",
+                last_transition_time=T0,
+                observed_generation=1,
+            ),
+            Condition(
+                type="Connected",
+                status="False",
+                reason=Reason.WORKLOAD_UNAVAILABLE,
+                message="WAHA is not running.",
+                last_transition_time=T0,
+                observed_generation=1,
+            ),
         ],
     )
 
@@ -123,27 +147,51 @@ def test_first_status_before_the_deployment_exists() -> None:
 @pytest.mark.parametrize(
     ("observation", "ready", "connected"),
     [
-        (replace(RUNNING, paused=True, workload_available=False, waha_status=None),
-         ("False", Reason.PAUSED), ("False", Reason.PAUSED)),
-        (replace(RUNNING, workload_available=False), ("False", Reason.WORKLOAD_UNAVAILABLE),
-         ("False", Reason.WORKLOAD_UNAVAILABLE)),
-        (replace(RUNNING, waha_status=None, waha_error="connection refused"),
-         ("True", Reason.WORKLOAD_AVAILABLE), ("Unknown", Reason.WAHA_UNREACHABLE)),
-        (replace(RUNNING, waha_status=WahaStatus.SCAN_QR_CODE), ("True", Reason.WORKLOAD_AVAILABLE),
-         ("False", Reason.SCAN_QR)),
-        (replace(RUNNING, waha_status=WahaStatus.PASSKEY_REQUIRED), ("True", Reason.WORKLOAD_AVAILABLE),
-         ("False", Reason.PASSKEY_REQUIRED)),
-        (replace(RUNNING, waha_status=WahaStatus.FAILED), ("True", Reason.WORKLOAD_AVAILABLE),
-         ("False", Reason.FAILED)),
-        (replace(RUNNING, waha_status=WahaStatus.STOPPED), ("True", Reason.WORKLOAD_AVAILABLE),
-         ("False", Reason.STOPPED)),
+        (
+            replace(RUNNING, paused=True, workload_available=False, waha_status=None),
+            ("False", Reason.PAUSED),
+            ("False", Reason.PAUSED),
+        ),
+        (
+            replace(RUNNING, workload_available=False),
+            ("False", Reason.WORKLOAD_UNAVAILABLE),
+            ("False", Reason.WORKLOAD_UNAVAILABLE),
+        ),
+        (
+            replace(RUNNING, waha_status=None, waha_error="connection refused"),
+            ("True", Reason.WORKLOAD_AVAILABLE),
+            ("Unknown", Reason.WAHA_UNREACHABLE),
+        ),
+        (
+            replace(RUNNING, waha_status=WahaStatus.SCAN_QR_CODE),
+            ("True", Reason.WORKLOAD_AVAILABLE),
+            ("False", Reason.SCAN_QR),
+        ),
+        (
+            replace(RUNNING, waha_status=WahaStatus.PASSKEY_REQUIRED),
+            ("True", Reason.WORKLOAD_AVAILABLE),
+            ("False", Reason.PASSKEY_REQUIRED),
+        ),
+        (
+            replace(RUNNING, waha_status=WahaStatus.FAILED),
+            ("True", Reason.WORKLOAD_AVAILABLE),
+            ("False", Reason.FAILED),
+        ),
+        (
+            replace(RUNNING, waha_status=WahaStatus.STOPPED),
+            ("True", Reason.WORKLOAD_AVAILABLE),
+            ("False", Reason.STOPPED),
+        ),
     ],
 )
-def test_condition_status_and_reason(observation: Observation, ready: tuple[str, str],
-                                     connected: tuple[str, str]) -> None:
+def test_condition_status_and_reason(
+    observation: Observation, ready: tuple[str, str], connected: tuple[str, str]
+) -> None:
     status = build_status(observation, None, T0)
-    assert [(c.type, c.status, c.reason) for c in status.conditions] == [("Ready", *ready),
-                                                                         ("Connected", *connected)]
+    assert [(c.type, c.status, c.reason) for c in status.conditions] == [
+        ("Ready", *ready),
+        ("Connected", *connected),
+    ]
 
 
 def test_unreachable_waha_says_why() -> None:
@@ -176,10 +224,14 @@ def test_last_connected_at_marks_the_moment_of_connection() -> None:
 
 def test_disconnect_keeps_identity_and_last_connection() -> None:
     connected = build_status(RUNNING, None, T0)
-    failed = build_status(replace(RUNNING, waha_status=WahaStatus.FAILED, phone_number=None, push_name=None),
-                          connected, T1)
+    failed = build_status(
+        replace(RUNNING, waha_status=WahaStatus.FAILED, phone_number=None, push_name=None), connected, T1
+    )
     assert (failed.phase, failed.phone_number, failed.push_name, failed.last_connected_at) == (
-        Phase.FAILED, "+15550001111", "Acme Support", T0,
+        Phase.FAILED,
+        "+15550001111",
+        "Acme Support",
+        T0,
     )
 
 
@@ -188,8 +240,10 @@ def test_connection_clears_the_failed_restart_counter() -> None:
     failing = failing.model_copy(update={"failure_count": 3, "last_restart_at": T0})
     still_failing = build_status(replace(RUNNING, waha_status=WahaStatus.FAILED), failing, T1)
     connected = build_status(RUNNING, still_failing, T2)
-    assert ((still_failing.failure_count, still_failing.last_restart_at),
-            (connected.failure_count, connected.last_restart_at)) == ((3, T0), (None, T0))
+    assert (
+        (still_failing.failure_count, still_failing.last_restart_at),
+        (connected.failure_count, connected.last_restart_at),
+    ) == ((3, T0), (None, T0))
 
 
 def test_first_status_announces_phase_and_conditions() -> None:

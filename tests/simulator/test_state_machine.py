@@ -95,10 +95,14 @@ async def test_unlink_fails_and_logout_asks_for_a_new_qr(session: SessionMachine
     assert (session.me, session.has_creds) == (None, False)
 
 
-async def test_restart_after_unlink_needs_a_new_qr(session: SessionMachine) -> None:
+async def test_restart_after_unlink_fails_again_until_logout(session: SessionMachine) -> None:
+    """Restarting never recovers an unlinked device: WhatsApp refuses the stale creds."""
     await _working(session)
     session.unlink()
     session.restart()
+    await _until(session, S.STARTING)
+    await _until(session, S.FAILED)
+    session.logout()
     await _until(session, S.SCAN_QR_CODE)
 
 

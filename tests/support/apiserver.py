@@ -57,6 +57,20 @@ async def call(
         return response
 
 
+def field(obj: Any, *path: str) -> Any:
+    """`obj[path[0]][path[1]]…`, or None where any level is missing *or null*.
+
+    A real API server omits empty fields and sends some as null (a CRD's `status.conditions` right after
+    it is created, a pod's `status` before a kubelet writes it, `metadata.labels` of an unlabelled
+    object), so `obj.get("status", {})` is not enough: the key may be there with the value null.
+    """
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
 async def poll(probe: Any, *, seconds: float = 60.0, interval: float = 0.25) -> Any:
     """Await `probe()` until it returns something truthy; fail after `seconds` with the last value."""
     last = None
@@ -102,7 +116,7 @@ async def wait_crd_served(
     async def served() -> dict[str, Any] | None:
         got = await call(api, "GET", "apiextensions.k8s.io/v1", f"customresourcedefinitions/{name}")
         stored: dict[str, Any] = got.json() if got.status_code == 200 else {}
-        conditions = {c["type"]: c["status"] for c in stored.get("status", {}).get("conditions", [])}
+        conditions = {c.get("type"): c.get("status") for c in field(stored, "status", "conditions") or []}
         if conditions.get("Established") != "True":
             return None
         listing = await call(api, "GET", f"{group}/{version}", plural, params={"limit": "1"})

@@ -15,7 +15,7 @@ import yaml
 CONNECT_TIMEOUT = 3.0
 
 
-def _kubeconfig_path() -> Path | None:
+def kubeconfig_path() -> Path | None:
     raw = os.environ.get("KUBECONFIG", "")
     for candidate in [*raw.split(os.pathsep), str(Path.home() / ".kube" / "config")]:
         if candidate and Path(candidate).is_file():
@@ -49,7 +49,7 @@ def _tcp_reachable(server: str | None) -> None:
 @lru_cache
 def cluster_unreachable_reason() -> str | None:
     """None when a kube-apiserver answers /version; otherwise why e2e tests are skipped."""
-    path = _kubeconfig_path()
+    path = kubeconfig_path()
     if path is None:
         return "no KUBECONFIG (and no ~/.kube/config)"
     import kr8s

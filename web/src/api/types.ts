@@ -36,6 +36,8 @@ export interface SessionPublic {
   phone_number: string | null;
   push_name: string | null;
   conditions: Array<Record<string, unknown>>;
+  /** The Connected condition's reason; `DeviceUnlinked`: the phone unlinked this device, re-pair it. */
+  reason?: string | null;
   created_at: string;
   updated_at: string;
   last_connected_at: string | null;

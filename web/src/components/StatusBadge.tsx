@@ -4,6 +4,7 @@ import { BADGE_COLOR, BADGE_LABEL, type SessionBadge } from "../lib/status";
 const DOT: Record<SessionBadge, string> = {
   starting: "bg-accent animate-pulse",
   scan_qr: "bg-warning animate-pulse",
+  re_pair: "bg-danger animate-pulse",
   connected: "bg-success",
   failed: "bg-danger",
   stopped: "bg-muted",

@@ -20,3 +20,4 @@ export function applySessionEvent(session: SessionPublic, event: LiveEvent): Ses
   const next = event.data.session;
   return next && typeof next === "object" ? (next as SessionPublic) : session;
 }
+

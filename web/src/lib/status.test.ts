@@ -20,6 +20,13 @@ describe("sessionBadge", () => {
   it("has a badge for every phase and nothing else", () => {
     expect(Object.keys(BADGE_OF_PHASE)).toEqual(["Pending", "Starting", "ScanQR", "Connected", "Failed", "Stopped"]);
   });
+
+  it("asks to re-pair a session whose phone unlinked the device, until it is connected again", () => {
+    expect([
+      sessionBadge({ phase: "ScanQR", reason: "DeviceUnlinked" }),
+      sessionBadge({ phase: "Connected", reason: "DeviceUnlinked" }),
+    ]).toEqual(["re_pair", "connected"]);
+  });
 });
 
 describe("passkeyHint", () => {

@@ -1,11 +1,12 @@
 import type { SessionPublic } from "../api/types";
 
 /** The states a user sees on a session card. */
-export type SessionBadge = "starting" | "scan_qr" | "connected" | "failed" | "stopped";
+export type SessionBadge = "starting" | "scan_qr" | "re_pair" | "connected" | "failed" | "stopped";
 
 export const BADGE_LABEL: Record<SessionBadge, string> = {
   starting: "Starting",
   scan_qr: "Scan QR",
+  re_pair: "Re-pair this number",
   connected: "Connected",
   failed: "Failed",
   stopped: "Stopped",
@@ -14,6 +15,7 @@ export const BADGE_LABEL: Record<SessionBadge, string> = {
 export const BADGE_COLOR: Record<SessionBadge, "accent" | "warning" | "success" | "danger" | "default"> = {
   starting: "accent",
   scan_qr: "warning",
+  re_pair: "danger",
   connected: "success",
   failed: "danger",
   stopped: "default",
@@ -46,7 +48,11 @@ export function passkeyHint(session: Pick<SessionPublic, "phase" | "wa_status">)
   return session.phase === "ScanQR" ? PASSKEY_HINT[session.wa_status ?? ""] ?? null : null;
 }
 
-/** The badge for a session: its phase, as the API sent it. */
-export function sessionBadge(session: Pick<SessionPublic, "phase">): SessionBadge {
+/**
+ * The badge for a session: its phase, as the API sent it. A session whose phone unlinked this device
+ * (the API's `reason`: the Connected condition's, `DeviceUnlinked`) asks to be paired again instead.
+ */
+export function sessionBadge(session: { phase: string | null; reason?: string | null }): SessionBadge {
+  if (session.reason === "DeviceUnlinked" && session.phase !== "Connected") return "re_pair";
   return BADGE_OF_PHASE[session.phase ?? "Pending"] ?? "starting";
 }

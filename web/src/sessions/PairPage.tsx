@@ -122,7 +122,7 @@ export function PairPage() {
                     <Tabs.Tab id="code">Phone number<Tabs.Indicator /></Tabs.Tab>
                   </Tabs.List>
                 </Tabs.ListContainer>
-                <Tabs.Panel id="qr" className="pt-4"><QrPanel sessionId={session.id} waiting={badge === "scan_qr"} /></Tabs.Panel>
+                <Tabs.Panel id="qr" className="pt-4"><QrPanel sessionId={session.id} waiting={badge === "scan_qr" || badge === "re_pair"} /></Tabs.Panel>
                 <Tabs.Panel id="code" className="pt-4"><PairingCodeForm sessionId={session.id} /></Tabs.Panel>
               </Tabs>
             </div>

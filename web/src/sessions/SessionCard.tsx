@@ -5,7 +5,7 @@ import { ButtonLink } from "../components/ButtonLink";
 import { Icon } from "../components/Icon";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatPhone, initials } from "../lib/format";
-import { confirmHint, sessionBadge } from "../lib/status";
+import { passkeyHint, sessionBadge } from "../lib/status";
 
 export type CardAction = "stop" | "start" | "restart" | "logout" | "delete";
 
@@ -17,7 +17,7 @@ interface Props {
 const SUBTITLE: Record<ReturnType<typeof sessionBadge>, string> = {
   starting: "Starting WhatsApp…",
   scan_qr: "Waiting for the phone to scan the QR code",
-  confirm_phone: "", // confirmHint(): which passkey step WAHA waits for
+  re_pair: "Your phone unlinked this device. Scan the new QR code to re-pair this number.",
   connected: "",
   failed: "The session failed. Restart it, or log out and pair again.",
   stopped: "Stopped. Start it to receive messages again.",
@@ -47,8 +47,8 @@ export function SessionCard({ session, onAction }: Props) {
             <dt className="text-muted">Profile</dt><dd className="truncate">{session.push_name || "—"}</dd>
           </dl>
         ) : (
-          <p className={badge === "failed" ? "text-danger" : "text-muted"} data-testid="session-hint">
-            {badge === "confirm_phone" ? confirmHint(session.wa_status) : SUBTITLE[badge]}
+          <p className={badge === "failed" || badge === "re_pair" ? "text-danger" : "text-muted"} data-testid="session-hint">
+            {passkeyHint(session) ?? SUBTITLE[badge]}
           </p>
         )}
       </div>
@@ -58,14 +58,9 @@ export function SessionCard({ session, onAction }: Props) {
             <Icon name="chat" className="size-4" /> Open chats
           </ButtonLink>
         )}
-        {(badge === "scan_qr" || badge === "starting" || badge === "failed") && (
+        {(badge === "scan_qr" || badge === "starting" || badge === "failed" || badge === "re_pair") && (
           <ButtonLink href={`/sessions/${session.id}/pair`} className="flex-1" aria-label={`Pair ${title}: scan the QR code`}>
-            <Icon name="qr" className="size-4" /> {badge === "failed" ? "Pair again" : "Scan QR code"}
-          </ButtonLink>
-        )}
-        {badge === "confirm_phone" && (
-          <ButtonLink href={`/sessions/${session.id}/pair`} variant="secondary" className="flex-1" aria-label={`Finish linking ${title}`}>
-            <Icon name="phone" className="size-4" /> Finish linking
+            <Icon name="qr" className="size-4" /> {badge === "failed" || badge === "re_pair" ? "Pair again" : "Scan QR code"}
           </ButtonLink>
         )}
         {stopped && (

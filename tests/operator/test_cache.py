@@ -1,0 +1,92 @@
+"""The caches' pure parts: what an index keeps of a child, and when the ledger allows skipping a write."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from conectafy.kube.client import DEPLOYMENTS, SERVICES
+from conectafy.operator.cache import ChildState, Ledger, child_state, is_available
+
+NAMESPACE = "tenant-a"
+
+
+def service(port: int = 3000, version: str = "7") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "waha-bob", "namespace": NAMESPACE, "resourceVersion": version},
+        "spec": {"ports": [{"name": "http", "port": port}]},
+    }
+
+
+def test_a_secret_is_kept_decoded() -> None:
+    body = {
+        "kind": "Secret",
+        "metadata": {"name": "waha-bob", "resourceVersion": "3"},
+        "data": {"api-key": base64.b64encode(b"k").decode()},
+    }
+    assert child_state(body) == ChildState("waha-bob", "3", secret_data={"api-key": "k"})
+
+
+@pytest.mark.parametrize(
+    ("replicas", "available", "expected"), [(1, 1, True), (1, 0, False), (0, 1, False), (1, None, False)]
+)
+def test_a_deployment_is_available_with_one_available_replica_wanted(
+    replicas: int, available: int | None, expected: bool
+) -> None:
+    body = {"kind": "Deployment", "spec": {"replicas": replicas}, "status": {"availableReplicas": available}}
+    assert is_available(body) is expected
+
+
+def test_the_last_write_unchanged_needs_no_new_write() -> None:
+    ledger = Ledger()
+    ledger.record(SERVICES, service(), service(version="8"))
+    assert ledger.is_current(SERVICES, service(), ChildState("waha-bob", "8")) is True
+
+
+@pytest.mark.parametrize(
+    ("desired", "cached"),
+    [
+        (service(port=3001), ChildState("waha-bob", "8")),  # the intent changed
+        (service(), ChildState("waha-bob", "9")),  # someone else wrote after us
+        (service(), None),  # gone from the cache (deleted)
+    ],
+    ids=["intent-changed", "written-by-another", "deleted"],
+)
+def test_a_changed_intent_or_child_needs_a_write(desired: dict[str, Any], cached: ChildState | None) -> None:
+    ledger = Ledger()
+    ledger.record(SERVICES, service(), service(version="8"))
+    assert ledger.is_current(SERVICES, desired, cached) is False
+
+
+@pytest.mark.parametrize(
+    ("version", "deleted", "heal"), [("8", False, False), ("9", False, True), ("8", True, True)]
+)
+def test_only_changes_by_others_are_healed(version: str, deleted: bool, heal: bool) -> None:
+    ledger = Ledger()
+    ledger.record(SERVICES, service(), service(version="8"))
+    assert ledger.needs_heal(SERVICES, service(version=version), deleted=deleted) is heal
+
+
+def test_children_never_applied_by_this_process_are_left_to_resume() -> None:
+    assert Ledger().needs_heal(DEPLOYMENTS, service(), deleted=True) is False
+
+
+def test_forgetting_a_session_forgets_its_children() -> None:
+    ledger = Ledger()
+    ledger.record(SERVICES, service(), service(version="8"))
+    ledger.forget(NAMESPACE, "waha-bob")
+    assert ledger.needs_heal(SERVICES, service(version="9"), deleted=False) is False
+
+
+def test_a_cache_lagging_behind_our_own_writes_is_not_drift() -> None:
+    ledger = Ledger()
+    ledger.record(SERVICES, service(), service(version="8"))
+    ledger.record(SERVICES, service(), service(version="9"))
+    assert (
+        ledger.is_current(SERVICES, service(), ChildState("waha-bob", "8")),
+        ledger.needs_heal(SERVICES, service(version="8"), deleted=False),
+    ) == (True, False)
