@@ -84,6 +84,10 @@ class SessionDirectory:
             retries=self._waha_retries,
         )
 
+    async def api_key(self, session_name: str) -> str | None:
+        """The session's WAHA API key (the demo's phone routes call the simulator with it)."""
+        return (await self._secret(session_name)).get(API_KEY)
+
     def cached_session(self, session_name: str) -> WhatsAppSession | None:
         """The resource as the watch last delivered it; None before the watch saw it (or after deletion)."""
         return self._resources.get(session_name)

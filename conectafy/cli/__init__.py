@@ -27,6 +27,10 @@ def _register_commands() -> None:
 
     api_cmd.register(app)  # the API server and its migrations
 
+    from conectafy.cli import demo_cmd
+
+    demo_cmd.register(app)  # `demo` and the demo's simulated `phone`
+
 
 _register_commands()
 
