@@ -25,6 +25,7 @@ from conectafy.demo.apiserver import DEPLOYMENTS, PVCS, SECRETS, SERVICES, SESSI
 from conectafy.demo.kubeapi import DemoApiServer, PodRuntime, live_objects
 from conectafy.demo.processes import Child, conectafy_command, start_child, stop_child
 from conectafy.logs import get_logger
+from conectafy.operator.manifests import API_KEY
 
 log = get_logger(__name__)
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -83,8 +84,8 @@ class DemoKubelet:
         while True:
             try:
                 await self.sync()
-            except (httpx.HTTPError, OSError) as error:
-                log.warning("demo kubelet sync failed", error=repr(error))
+            except Exception as error:  # a kubelet keeps going; the next tick retries
+                log.warning("demo kubelet sync failed", error=repr(error), exc_info=True)
             await asyncio.sleep(TICK)
 
     async def sync(self) -> None:
@@ -122,13 +123,20 @@ class DemoKubelet:
             name: pods.decode_secret(found[(namespace, name)]) for name in names if (namespace, name) in found
         }
 
-    async def start_pod(self, deployment: dict[str, Any]) -> None:
-        meta = deployment["metadata"]
+    def _environment(self, deployment: dict[str, Any]) -> tuple[dict[str, str], str] | None:
+        """The container's environment and the session's API key; None while its Secret is missing.
+
+        WAHA's environment holds the key's hash; asking WAHA whether it is logged in takes the key."""
+        secrets = self._secrets(deployment["metadata"]["namespace"], pods.secret_names(deployment))
         try:
-            env = pods.container_env(
-                deployment, self._secrets(meta["namespace"], pods.secret_names(deployment))
-            )
+            env = pods.container_env(deployment, secrets)
         except KeyError:
+            return None
+        return env, next((data[API_KEY] for data in secrets.values() if API_KEY in data), "")
+
+    async def start_pod(self, deployment: dict[str, Any]) -> None:
+        meta, environment = deployment["metadata"], self._environment(deployment)
+        if environment is None:
             return  # its Secret is not there yet: try again next tick
         template, claim, port = pods.template_hash(deployment), _claim(deployment), _free_port()
         pod = pods.build_pod(deployment, template)
@@ -137,18 +145,16 @@ class DemoKubelet:
         phone = self.paired.pop((namespace, claim), None) if claim else None
         if phone:
             args += ["--paired", "--phone-number", phone]
-        child = await start_child(name, conectafy_command(*args), env, self.logs_dir / f"{name}.log")
+        log_file = self.logs_dir / f"{name}.log"
+        child = await start_child(name, conectafy_command(*args), environment[0], log_file)
         url = f"http://127.0.0.1:{port}"
-        running = RunningPod(
-            name, namespace, meta["name"], template, claim, child, url, env.get("WAHA_API_KEY", "")
-        )
+        running = RunningPod(name, namespace, meta["name"], template, claim, child, url, environment[1])
         self.running[(namespace, meta["name"])] = running
         await self._create(f"/api/v1/namespaces/{namespace}/pods", pod)
-        self.server.pods[(namespace, name)] = PodRuntime(url, child.log)
         if await self._answers(running):
-            await self._patch(
-                f"/api/v1/namespaces/{namespace}/pods/{name}/status", {"status": pods.ready_status(pod)}
-            )
+            self.server.pods[(namespace, name)] = PodRuntime(url, child.log)  # Ready: the Service routes here
+            status_path = f"/api/v1/namespaces/{namespace}/pods/{name}/status"
+            await self._patch(status_path, {"status": pods.ready_status(pod)})
             await self._deployment_status(namespace, meta["name"], 1)
         log.info("demo pod started", pod=name, pid=child.pid, url=url, paired=bool(phone))
 
