@@ -8,15 +8,18 @@ the last one stops it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import shutil
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 import zxingcpp
 from PIL import Image
@@ -29,11 +32,12 @@ PASSWORD = "correct horse battery staple"
 PHONE = "5511987654321"
 CONTACT = "15550002222"
 CHAT = f"{CONTACT}@c.us"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "session.yaml"
 
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[RunningDemo]:
-    """A folder under /tmp, not pytest's: run as root, PostgreSQL runs as its own user, which must reach it."""
+    """A folder under /tmp, not pytest's: as root, PostgreSQL runs as its own user, which must reach it."""
     folder = Path(tempfile.mkdtemp(prefix="conectafy-demo-test-"))
     try:
         running = start_demo(folder)
@@ -47,7 +51,8 @@ def demo() -> Iterator[RunningDemo]:
 async def alice(demo: RunningDemo) -> AsyncIterator[httpx.AsyncClient]:
     """A registered user's client of the demo's API."""
     async with httpx.AsyncClient(base_url=demo.api_url, timeout=30) as http:
-        answer = await http.post("/api/auth/register", json={"email": "alice@example.com", "password": PASSWORD})
+        email = f"alice-{uuid.uuid4().hex[:8]}@example.com"  # one account per test, in the shared demo
+        answer = await http.post("/api/auth/register", json={"email": email, "password": PASSWORD})
         assert answer.status_code == 201, answer.text
         http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
         yield http
@@ -93,7 +98,11 @@ def demo_namespace() -> str:
 
 async def pod_names(demo: RunningDemo, session: str) -> list[str]:
     pods = await kube_get(demo, f"/api/v1/namespaces/{demo_namespace()}/pods")
-    return [p["metadata"]["name"] for p in pods["items"] if p["metadata"]["labels"].get("conectafy.io/session") == session]
+    return [
+        p["metadata"]["name"]
+        for p in pods["items"]
+        if p["metadata"]["labels"].get("conectafy.io/session") == session
+    ]
 
 
 async def test_a_number_goes_from_qr_to_chat_to_deletion_through_the_api(
@@ -120,7 +129,9 @@ async def test_a_number_goes_from_qr_to_chat_to_deletion_through_the_api(
         assert answer.status_code == 201, answer.text
     received = await messages(alice, path, 3)
     assert sorted((m["type"], m["from_me"]) for m in received) == [
-        ("document", False), ("image", False), ("text", False)
+        ("document", False),
+        ("image", False),
+        ("text", False),
     ]
 
     reply = await alice.post(f"{path}/chats/{CHAT}/messages", json={"text": "Yes, tomorrow."})
@@ -133,7 +144,12 @@ async def test_a_number_goes_from_qr_to_chat_to_deletion_through_the_api(
     await until(lambda: _replaced(demo, name, before))
     assert (await in_phase(alice, path, "Connected"))["phone_number"] == f"+{PHONE}"  # the login survived
 
-    logout = await alice.post(f"/api/demo/sessions/{created['id']}/phone/logout")
+    async def phone_logs_out() -> httpx.Response | None:
+        """503 while the restarted pod is not Ready yet (its phase still says Connected meanwhile)."""
+        answer = await alice.post(f"/api/demo/sessions/{created['id']}/phone/logout")
+        return None if answer.status_code == 503 else answer
+
+    logout = await until(phone_logs_out)
     assert (logout.status_code, logout.json().get("status")) == (200, "FAILED"), logout.text
 
     assert (await alice.delete(path)).status_code == 204
@@ -161,7 +177,7 @@ async def _gone(demo: RunningDemo, name: str) -> bool:
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 async def test_a_session_applied_with_kubectl_runs_and_connects(demo: RunningDemo) -> None:
     kubectl = str(KUBECTL)
-    example = str(Path(__file__).resolve().parents[2] / "examples" / "session.yaml")
+    example = str(EXAMPLE)
     assert "created" in await run(demo, kubectl, "apply", "-f", example)
 
     async def phase() -> str:
@@ -188,8 +204,6 @@ async def _is(probe: Any, wanted: str) -> bool:
 
 
 async def _stderr_of_get(demo: RunningDemo, kubectl: str) -> str:
-    import asyncio
-
     process = await asyncio.create_subprocess_exec(
         kubectl, "get", "wa", env=demo.env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
@@ -208,6 +222,4 @@ async def test_ctrl_c_stops_every_process_it_started(demo: RunningDemo, alice: h
 
     assert stop_demo(demo) == 0
     assert [p.pid for p in started if alive(p)] == []
-    import psutil
-
     assert not psutil.pid_exists(postmaster)
