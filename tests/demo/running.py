@@ -51,12 +51,12 @@ class RunningDemo:
         return int((self.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
 
 
-def start_demo(data_dir: Path) -> RunningDemo:
+def start_demo(data_dir: Path, *options: str) -> RunningDemo:
     """Run `python -m conectafy demo` and wait for its banner; fail with its output otherwise."""
     api_port, kube_port = free_port(), free_port()
     argv = [sys.executable, "-m", "conectafy", "demo", "--port", str(api_port), "--kube-port", str(kube_port)]
     process = subprocess.Popen(
-        [*argv, "--data-dir", str(data_dir)],
+        [*argv, "--data-dir", str(data_dir), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
