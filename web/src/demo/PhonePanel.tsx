@@ -87,7 +87,7 @@ export function PhonePanel() {
   if (!demo || !match?.params.sessionId) return null;
   if (!open) {
     return (
-      <Button className="fixed bottom-4 left-4 z-30 shadow-lg" onPress={() => setOpen(true)}>
+      <Button className="fixed bottom-24 right-4 z-30 shadow-lg" onPress={() => setOpen(true)}>
         <Icon name="phone" className="size-4" /> Simulated phone
       </Button>
     );
@@ -100,7 +100,7 @@ function PhoneCard({ sessionId, onClose }: { sessionId: string; onClose: () => v
   const { outcome, busy, attempt } = useOutcome();
   const badge = session ? sessionBadge(session) : null;
   return (
-    <Card className="fixed bottom-4 left-4 z-30 w-80 gap-3 border-2 border-dashed border-accent p-4 shadow-xl"
+    <Card className="fixed bottom-24 right-4 z-30 w-80 gap-3 border-2 border-dashed border-accent p-4 shadow-xl"
       role="region" aria-label="Simulated phone" data-testid="phone-panel">
       <div className="flex items-center gap-2">
         <Icon name="phone" className="size-5 text-accent" />
