@@ -39,7 +39,12 @@ e2e: install
 run: install
 	$(BIN)/conectafy operator --all-namespaces
 
-## Run the whole system on this machine: kind cluster, image build, helm install, dashboard (needs Docker).
+## The whole system on this machine with Kubernetes, WAHA and WhatsApp simulated: no Docker, no cluster.
+.PHONY: demo
+demo: install web
+	$(BIN)/conectafy demo --seed
+
+## Run the whole system on a kind cluster: image build, helm install, dashboard (needs Docker).
 .PHONY: up
 up:
 	scripts/up.sh

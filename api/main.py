@@ -117,6 +117,10 @@ def create_app(
     install_error_handlers(app)
     for router in default_routers() if routers is None else routers:
         app.include_router(router)
+    if settings.demo:  # `conectafy demo` only: the simulated phone and the banner
+        from conectafy.api.routes import demo
+
+        app.include_router(demo.router)
     if dashboard_available(settings.web_dist_dir):
         app.mount("/", SpaStaticFiles(settings.web_dist_dir), name="dashboard")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -95,6 +95,10 @@ class SessionDirectory:
             retries=self._waha_retries,
         )
 
+    async def api_key(self, session_name: str) -> str | None:
+        """The session's WAHA API key (the demo's phone routes call the simulator with it)."""
+        return (await self._secret(session_name)).get(API_KEY)
+
     def waha_session(self, session_name: str) -> str:
         """The session's name inside its WAHA (`.status.wahaSession`); WAHA Core only has `default`."""
         return self._waha_sessions.get(session_name, DEFAULT_SESSION)

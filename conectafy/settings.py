@@ -173,6 +173,9 @@ class ApiSettings(BaseSettings):
     #: How often old events/deliveries are deleted, and how many rows one DELETE removes at most.
     retention_interval: Duration = timedelta(hours=1)
     retention_batch_size: int = Field(default=1000, ge=1)
+    #: Set by `conectafy demo` only: serves /api/demo (the dashboard's banner and simulated phone). Its
+    #: routes drive the WAHA simulator's /_sim/ control API, which a real WAHA does not have.
+    demo: bool = False
 
     @property
     def supabase_mode(self) -> bool:

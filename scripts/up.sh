@@ -60,8 +60,12 @@ EOF
     echo "up: helm is not installed: https://helm.sh/docs/intro/install/" >&2
     missing=1
   fi
-  [[ "$missing" == 0 ]] || exit 1
-  docker info >/dev/null 2>&1 || fail "the Docker engine is not reachable (is it running? may this user use it?)"
+  if [[ "$missing" != 0 ]]; then
+    echo "up: without these, 'make demo' runs Conectafy on this machine (Kubernetes and WhatsApp simulated; docs/demo.md)" >&2
+    exit 1
+  fi
+  docker info >/dev/null 2>&1 \
+    || fail "the Docker engine is not reachable (is it running? may this user use it?); 'make demo' needs no Docker"
 }
 
 # Reuse a healthy cluster of that name; create it otherwise; refuse to guess about a broken one.

@@ -84,6 +84,15 @@ def test_up_names_every_missing_tool(up_without_tools: subprocess.CompletedProce
     )
 
 
+def test_up_points_at_the_demo_when_tools_are_missing(
+    up_without_tools: subprocess.CompletedProcess[str],
+) -> None:
+    assert up_without_tools.stderr.splitlines()[-1] == (
+        "up: without these, 'make demo' runs Conectafy on this machine (Kubernetes and WhatsApp simulated; "
+        "docs/demo.md)"
+    )
+
+
 def test_up_explains_how_to_get_kind(up_without_tools: subprocess.CompletedProcess[str]) -> None:
     lines = [line.strip() for line in up_without_tools.stderr.splitlines()]
     start = lines.index(next(line for line in lines if line.startswith("up: kind is not installed")))

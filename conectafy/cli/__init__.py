@@ -39,6 +39,10 @@ def _register_commands() -> None:
     api_cmd.register(app)  # the API server and its migrations
     backfill_cmd.register(app)
 
+    from conectafy.cli import demo_cmd
+
+    demo_cmd.register(app)  # `demo` and the demo's simulated `phone`
+
 
 _register_commands()
 

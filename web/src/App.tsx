@@ -7,6 +7,8 @@ import { AuthPage } from "./pages/AuthPage";
 import { AppShell } from "./components/AppShell";
 import { EventsProvider } from "./events/EventsProvider";
 import { ChatPage } from "./chat/ChatPage";
+import { DemoBanner } from "./demo/DemoBanner";
+import { DemoProvider } from "./demo/DemoProvider";
 import { PairPage } from "./sessions/PairPage";
 import { SessionsPage } from "./sessions/SessionsPage";
 
@@ -48,10 +50,14 @@ function AriaRouter({ children }: { children: ReactNode }) {
 
 export function App() {
   return (
+    <DemoProvider>
     <AuthProvider>
       <Toast.Provider placement="bottom end" />
       <BrowserRouter>
         <AriaRouter>
+        <div className="flex h-full flex-col">
+        <DemoBanner />
+        <div className="min-h-0 flex-1">
         <Routes>
           <Route path="/login" element={<PublicOnly><AuthPage mode="login" /></PublicOnly>} />
           <Route path="/register" element={<PublicOnly><AuthPage mode="register" /></PublicOnly>} />
@@ -60,8 +66,11 @@ export function App() {
           <Route path="/sessions/:sessionId/chats/:chatId?" element={<Protected><ChatPage /></Protected>} />
           <Route path="*" element={<Navigate to="/sessions" replace />} />
         </Routes>
+        </div>
+        </div>
         </AriaRouter>
       </BrowserRouter>
     </AuthProvider>
+    </DemoProvider>
   );
 }

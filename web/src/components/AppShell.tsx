@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { NavLink } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
 import { useStreamState } from "../events/EventsProvider";
+import { PhonePanel } from "../demo/PhonePanel";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { Icon } from "./Icon";
 import { Logo } from "./Logo";
@@ -61,6 +62,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         <ConnectionBanner />
       </header>
       <div className="min-h-0 flex-1">{children}</div>
+      <PhonePanel />
     </div>
   );
 }

@@ -1,0 +1,99 @@
+"""Demo-only routes (mounted when `conectafy demo` runs the API): the banner's facts and the simulated
+phone. Every route is labelled as simulation; none exists on a real deployment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, status
+
+from ..deps import CurrentUser, DbDep, SessionDirectoryDep
+from ..schemas.demo import DemoPublic, PhoneAnswer, PhoneMessage, PhoneScan
+from ..services import demo_phone
+from ..services.sessions import SessionServiceError
+
+router = APIRouter(prefix="/api/demo", tags=["demo (simulation)"])
+REAL = ["operator", "API", "PostgreSQL", "dashboard"]
+SIMULATED = ["Kubernetes API", "WAHA", "WhatsApp"]
+
+
+@contextmanager
+def _http_errors() -> Iterator[None]:
+    try:
+        yield
+    except SessionServiceError as error:
+        raise HTTPException(error.status_code, str(error)) from error
+
+
+def _answer(body: Any) -> PhoneAnswer:
+    body = body if isinstance(body, dict) else {}
+    return PhoneAnswer(status=body.get("status"), message_id=body.get("id"))
+
+
+@router.get("")
+async def demo_info() -> DemoPublic:
+    """This API runs as a demo: what is real and what is simulated."""
+    return DemoPublic(real=REAL, simulated=SIMULATED)
+
+
+@router.post("/sessions/{session_id}/phone/scan")
+async def phone_scan(
+    session_id: UUID,
+    user: CurrentUser,
+    pool: DbDep,
+    directory: SessionDirectoryDep,
+    body: PhoneScan | None = None,
+) -> PhoneAnswer:
+    """Simulation: the phone scans this session's QR code."""
+    scan = {"phone": body.phone, "pushName": body.push_name} if body else {}
+    with _http_errors():
+        answer = await demo_phone.act(
+            pool,
+            directory,
+            user_id=user.id,
+            session_id=session_id,
+            action="scan",
+            body={key: value for key, value in scan.items() if value is not None},
+        )
+    return _answer(answer)
+
+
+@router.post("/sessions/{session_id}/phone/messages", status_code=status.HTTP_201_CREATED)
+async def phone_message(
+    session_id: UUID, body: PhoneMessage, user: CurrentUser, pool: DbDep, directory: SessionDirectoryDep
+) -> PhoneAnswer:
+    """Simulation: a contact sends a text, an image or a document to this number."""
+    if body.type == "text" and not (body.text or "").strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "A text message needs text.")
+    message = {
+        "from": body.contact,
+        "type": body.type,
+        "text": body.text,
+        "filename": body.filename,
+        "pushName": body.contact_name,
+    }
+    with _http_errors():
+        answer = await demo_phone.act(
+            pool,
+            directory,
+            user_id=user.id,
+            session_id=session_id,
+            action="messages",
+            body={key: value for key, value in message.items() if value is not None},
+        )
+    return PhoneAnswer(status="WORKING", message_id=(answer or {}).get("id"))
+
+
+@router.post("/sessions/{session_id}/phone/logout")
+async def phone_logout(
+    session_id: UUID, user: CurrentUser, pool: DbDep, directory: SessionDirectoryDep
+) -> PhoneAnswer:
+    """Simulation: on the phone, Linked devices → this device → Log out (WAHA reports FAILED)."""
+    with _http_errors():
+        answer = await demo_phone.act(
+            pool, directory, user_id=user.id, session_id=session_id, action="unlink", body={}
+        )
+    return _answer(answer)

@@ -1,0 +1,37 @@
+"""The demo-only routes exist only when the API runs as `conectafy demo` (CONECTAFY_DEMO)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from conectafy.api.main import create_app
+from conectafy.settings import ApiSettings
+
+
+async def _get_demo(settings: ApiSettings) -> httpx.Response:
+    app = create_app(settings, background=[])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+        return await http.get("/api/demo")
+
+
+@pytest.mark.parametrize(
+    ("demo", "expected"),
+    [
+        (False, (404, None)),
+        (
+            True,
+            (
+                200,
+                {
+                    "demo": True,
+                    "real": ["operator", "API", "PostgreSQL", "dashboard"],
+                    "simulated": ["Kubernetes API", "WAHA", "WhatsApp"],
+                },
+            ),
+        ),
+    ],
+)
+async def test_demo_routes_are_mounted_only_in_demo_mode(demo: bool, expected: tuple[int, object]) -> None:
+    answer = await _get_demo(ApiSettings(demo=demo, web_dist_dir="/nonexistent"))
+    assert (answer.status_code, answer.json() if answer.status_code == 200 else None) == expected
