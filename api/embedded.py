@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 
 _DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -59,9 +60,22 @@ class EmbeddedPostgres:
         return self.dsn
 
     async def stop(self) -> None:
+        """Stop the server and wait until its postmaster has exited: `pg_ctl -w stop` returns once the
+        pid file is gone, a moment before the process is (a caller that says "stopped" must be right)."""
         if self._server is not None:
             server, self._server = self._server, None
+            postmaster = self._postmaster()
             await asyncio.to_thread(server.cleanup)
+            if postmaster is not None:
+                await asyncio.to_thread(psutil.wait_procs, [postmaster], 10.0)
+
+    def _postmaster(self) -> psutil.Process | None:
+        """The running postmaster of our data folder, if any (from its pid file)."""
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().split()[0])
+            return psutil.Process(pid)
+        except (OSError, ValueError, IndexError, psutil.Error):
+            return None
 
 
 async def create_database(server_dsn: str, name: str, *, template: str | None = None) -> None:

@@ -36,8 +36,11 @@ class OperatorSettings(BaseSettings):
     webhook_retries_attempts: int = 10
     #: Seconds between the safety-net polls of each session's WAHA (webhook nudges make it faster).
     status_poll_interval: float = 60.0
-    #: Seconds between drift checks of the children (a deleted/edited child comes back within this).
-    drift_check_interval: float = 20.0
+    #: Seconds between each session's level-based timer ticks: a re-check of its children from the watch
+    #: caches (no request when nothing drifted) and WAHA's poll when due. A deleted or edited child is
+    #: healed at once from its watch event, not by this timer; the timer never runs less often than
+    #: status_poll_interval. At 500 sessions, 60 s is ~8 ticks/s of idle work.
+    drift_check_interval: float = 60.0
     #: Upper bound of the FAILED→restart backoff, in seconds (1 min, 2 min, 4 min … capped here).
     failed_restart_backoff_base: float = 30.0
     failed_restart_backoff_max: float = 900.0

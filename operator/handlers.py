@@ -303,7 +303,7 @@ def build_registry(
     kopf.on.update(*RESOURCE, field="spec", registry=registry)(on_session_update)
     kopf.on.field(*RESOURCE, field=RESTARTED_AT_FIELD, registry=registry)(on_session_restart)
     kopf.on.field(*RESOURCE, field=HINT_FIELD, registry=registry)(on_waha_status_hint)
-    interval = settings.drift_check_interval
+    interval = min(settings.drift_check_interval, settings.status_poll_interval)
     kopf.timer(
         *RESOURCE,
         interval=interval,

@@ -96,6 +96,7 @@ async def test_create_answers_the_session_and_mirrors_it_in_a_row(
         "phone_number": None,
         "push_name": None,
         "conditions": [],
+        "reason": None,
         "created_at": created["created_at"],
         "updated_at": created["updated_at"],
         "last_connected_at": None,

@@ -22,6 +22,7 @@ from pathlib import Path
 import aiohttp
 import kmock
 
+from conectafy.operator.identity import CHILD_PREFIX as CHILD_NAME_PREFIX
 from conectafy.session import API_VERSION, GROUP, KIND, PLURAL, VERSION
 from tests.drills.harness import DrillResult, until
 from tests.operator.kopf_harness import (
@@ -32,6 +33,7 @@ from tests.operator.kopf_harness import (
 )
 
 CHILDREN = ("secrets", "persistentvolumeclaims", "deployments", "services")
+CHILD_PREFIX = CHILD_NAME_PREFIX  # every child of session S is named waha-S
 NAMESPACE = "drill"
 
 
@@ -55,12 +57,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _children(server: ApiServerEmulator) -> Counter[str]:
-    """Live children per owning session (by the ownerReference every child carries)."""
+    """Live children per session, by the name each child carries (`waha-<session>`): the Secret has no
+    owner reference, and the Deployment and Service are co-owned by it, so owners do not count them."""
     owners: Counter[str] = Counter()
-    for (resource, _, _), obj in list(server.objects.items()):
-        if resource.plural in CHILDREN and not obj.deleted:
-            for ref in obj.raw.get("metadata", {}).get("ownerReferences") or []:
-                owners[ref["name"]] += 1
+    for (resource, _, name), obj in list(server.objects.items()):
+        if resource.plural in CHILDREN and not obj.deleted and name.startswith(CHILD_PREFIX):
+            owners[name.removeprefix(CHILD_PREFIX)] += 1
     return owners
 
 

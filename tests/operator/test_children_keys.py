@@ -40,7 +40,7 @@ def _stored(kmock: ApiServerEmulator) -> dict[str, str]:
 async def test_a_new_secret_holds_the_keys_the_api_derives(
     client: KubeClient, kmock: ApiServerEmulator
 ) -> None:
-    data = await ensure_secret(client, Ledger(), REF, None, MASTER)
+    data, _ = await ensure_secret(client, Ledger(), REF, None, MASTER)
     stored = _stored(kmock)
     assert (data, {k: v for k, v in stored.items() if k != DASHBOARD_PASSWORD}) == (
         stored,

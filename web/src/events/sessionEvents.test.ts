@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { SessionPublic } from "../api/types";
-import { sessionBadge } from "../lib/status";
 import { applySessionEvent, eventSessionId } from "./sessionEvents";
 
 const session: SessionPublic = {

@@ -31,7 +31,7 @@ describe("SessionsPage", () => {
     expect(within(card).getByRole("link", { name: "Open chats of Support" })).toHaveAttribute("href", "/sessions/s1/chats");
   });
 
-  it("shows a passkey state as “Confirm on your phone” with what to do", async () => {
+  it("shows what to do on the phone when a ScanQR session waits for a passkey", async () => {
     const waiting = { ...connected, status: "connecting" as const, phase: "ScanQR", wa_status: "PASSKEY_CONFIRMATION_REQUIRED", phone_number: null, push_name: null };
     stubApi({ "GET /api/sessions": () => jsonResponse(200, [waiting]) });
     renderAt(<SessionsPage />, "/sessions");
@@ -39,9 +39,9 @@ describe("SessionsPage", () => {
     expect([
       within(card).getByTestId("session-status").textContent,
       within(card).getByTestId("session-hint").textContent,
-      within(card).getByRole("link", { name: "Finish linking Support" }).getAttribute("href"),
+      within(card).getByRole("link", { name: "Pair Support: scan the QR code" }).getAttribute("href"),
     ]).toEqual([
-      "Confirm on your phone",
+      "Scan QR",
       "Open WhatsApp on your phone and approve the new linked device to finish connecting.",
       "/sessions/s1/pair",
     ]);
@@ -50,7 +50,7 @@ describe("SessionsPage", () => {
   it("applies a live session event as is, without re-reading the session", async () => {
     writeAuth({ user: { id: "u1", email: null }, accessToken: "a1", refreshToken: null, expiresAt: null });
     const scanning = { ...connected, status: "connecting" as const, phase: "ScanQR", wa_status: "SCAN_QR_CODE", phone_number: null, push_name: null };
-    const frame = { session_id: "s1", session_name: "support-ab12c", status: "connecting", waha_status: "PASSKEY_REQUIRED" };
+    const frame = { session_id: "s1", session_name: "support-ab12c", session: connected };
     let release: () => void = () => undefined;
     const opened = new Promise<void>((resolve) => (release = resolve));
     const api = stubApi({
@@ -66,7 +66,7 @@ describe("SessionsPage", () => {
     const status = await screen.findByTestId("session-status");
     expect(status).toHaveTextContent("Scan QR");
     release();
-    await expect.poll(() => status.textContent).toBe("Confirm on your phone");
+    await expect.poll(() => status.textContent).toBe("Connected");
     expect([...new Set(api.mock.calls.map(([url]) => url))].sort()).toEqual(["/api/events", "/api/sessions"]); // no GET /api/sessions/s1
   });
 
