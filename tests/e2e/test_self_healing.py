@@ -97,11 +97,13 @@ def _condition(status: dict[str, Any], kind: str) -> tuple[str, str] | None:
 
 
 async def _held(api: kr8s.asyncio.Api, namespace: str, simulator: RunningSimulator) -> dict[str, Any] | None:
-    """Fail the engine whenever it works again, until the operator holds (it must, after one restart)."""
+    """Fail the engine whenever the operator has seen it work again, until the operator holds (it must,
+    after one restart). Failing it before the operator saw the recovery would look like a restart that
+    never helped — the device-unlinked rule — which is a different story."""
     status = await _status(api, namespace)
     if status.get("healingHold"):
         return status
-    if simulator.sim.session.status is WahaStatus.WORKING:
+    if simulator.sim.session.status is WahaStatus.WORKING and status.get("phase") == "Connected":
         await _sim(simulator, "fail")
     return None
 
