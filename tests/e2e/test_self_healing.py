@@ -31,6 +31,7 @@ from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     MERGE,
     api_fixture,
     apply_example,
+    child_path,
     get,
     namespace_fixture,
     node_fixture,
@@ -41,6 +42,7 @@ from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     session_path,
     simulator_fixture,
 )
+from tests.support.apiserver import field
 
 pytestmark = pytest.mark.e2e
 
@@ -108,6 +110,18 @@ async def _held(api: kr8s.asyncio.Api, namespace: str, simulator: RunningSimulat
     return None
 
 
+async def _rolled(api: kr8s.asyncio.Api, namespace: str, stamp: dict[str, Any]) -> bool:
+    """The Deployment controller has seen the new pod template (else `running` would judge the old pod)."""
+    deployment = await get(api, child_path(namespace, "deployments")) or {}
+    template = (field(deployment, "spec", "template", "metadata", "annotations") or {}).get(
+        labels.RESTARTED_AT
+    )
+    observed = field(deployment, "status", "observedGeneration") == field(
+        deployment, "metadata", "generation"
+    )
+    return observed and template == stamp["metadata"]["annotations"][labels.RESTARTED_AT]
+
+
 async def test_restart_storm_holds_and_metrics_say_so(
     api: kr8s.asyncio.Api, namespace: str, node: str, simulator: RunningSimulator, metrics_url: str
 ) -> None:
@@ -134,6 +148,7 @@ async def test_restart_storm_holds_and_metrics_say_so(
     assert samples[("conectafy_operator_active_peer", ())] == 1
     stamp = {"metadata": {"annotations": {labels.RESTARTED_AT: "2026-12-03T12:00:00Z"}}}
     await call(api, "PATCH", session_path(namespace), stamp, headers=MERGE)
+    await poll(lambda: _rolled(api, namespace, stamp))  # before playing the kubelet for the new pod
     await poll(lambda: running(api, namespace, node))  # the annotation rolled the pod: play its kubelet
     resumed = await poll(lambda: phase(api, namespace, "Connected"))
     assert _condition(resumed, "Degraded") == ("False", "HealingResumed")
