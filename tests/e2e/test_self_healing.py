@@ -25,7 +25,7 @@ from conectafy.operator.observed import Serving
 from conectafy.settings import OperatorSettings
 from conectafy.simulator.runner import RunningSimulator
 from conectafy.waha.status import WahaStatus
-from tests.e2e.fake_kubelet import call
+from tests.e2e.fake_kubelet import call, force_delete_pods
 from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     API_KEY,
     MERGE,
@@ -149,6 +149,7 @@ async def test_restart_storm_holds_and_metrics_say_so(
     stamp = {"metadata": {"annotations": {labels.RESTARTED_AT: "2026-12-03T12:00:00Z"}}}
     await call(api, "PATCH", session_path(namespace), stamp, headers=MERGE)
     await poll(lambda: _rolled(api, namespace, stamp))  # before playing the kubelet for the new pod
+    await force_delete_pods(api, namespace)  # Recreate waits for the old pod, which only a kubelet ends
     await poll(lambda: running(api, namespace, node))  # the annotation rolled the pod: play its kubelet
     resumed = await poll(lambda: phase(api, namespace, "Connected"))
     assert _condition(resumed, "Degraded") == ("False", "HealingResumed")
