@@ -25,12 +25,13 @@ from conectafy.operator.observed import Serving
 from conectafy.settings import OperatorSettings
 from conectafy.simulator.runner import RunningSimulator
 from conectafy.waha.status import WahaStatus
-from tests.e2e.fake_kubelet import call
+from tests.e2e.fake_kubelet import call, force_delete_pods
 from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     API_KEY,
     MERGE,
     api_fixture,
     apply_example,
+    child_path,
     get,
     namespace_fixture,
     node_fixture,
@@ -41,6 +42,7 @@ from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     session_path,
     simulator_fixture,
 )
+from tests.support.apiserver import field
 
 pytestmark = pytest.mark.e2e
 
@@ -97,13 +99,27 @@ def _condition(status: dict[str, Any], kind: str) -> tuple[str, str] | None:
 
 
 async def _held(api: kr8s.asyncio.Api, namespace: str, simulator: RunningSimulator) -> dict[str, Any] | None:
-    """Fail the engine whenever it works again, until the operator holds (it must, after one restart)."""
+    """Fail the engine whenever the operator has seen it work again, until the operator holds (it must,
+    after one restart). Failing it before the operator saw the recovery would look like a restart that
+    never helped — the device-unlinked rule — which is a different story."""
     status = await _status(api, namespace)
     if status.get("healingHold"):
         return status
-    if simulator.sim.session.status is WahaStatus.WORKING:
+    if simulator.sim.session.status is WahaStatus.WORKING and status.get("phase") == "Connected":
         await _sim(simulator, "fail")
     return None
+
+
+async def _rolled(api: kr8s.asyncio.Api, namespace: str, stamp: dict[str, Any]) -> bool:
+    """The Deployment controller has seen the new pod template (else `running` would judge the old pod)."""
+    deployment = await get(api, child_path(namespace, "deployments")) or {}
+    template = (field(deployment, "spec", "template", "metadata", "annotations") or {}).get(
+        labels.RESTARTED_AT
+    )
+    observed = field(deployment, "status", "observedGeneration") == field(
+        deployment, "metadata", "generation"
+    )
+    return observed and template == stamp["metadata"]["annotations"][labels.RESTARTED_AT]
 
 
 async def test_restart_storm_holds_and_metrics_say_so(
@@ -132,6 +148,8 @@ async def test_restart_storm_holds_and_metrics_say_so(
     assert samples[("conectafy_operator_active_peer", ())] == 1
     stamp = {"metadata": {"annotations": {labels.RESTARTED_AT: "2026-12-03T12:00:00Z"}}}
     await call(api, "PATCH", session_path(namespace), stamp, headers=MERGE)
+    await poll(lambda: _rolled(api, namespace, stamp))  # before playing the kubelet for the new pod
+    await force_delete_pods(api, namespace)  # Recreate waits for the old pod, which only a kubelet ends
     await poll(lambda: running(api, namespace, node))  # the annotation rolled the pod: play its kubelet
     resumed = await poll(lambda: phase(api, namespace, "Connected"))
     assert _condition(resumed, "Degraded") == ("False", "HealingResumed")
