@@ -122,10 +122,10 @@ async def test_a_text_with_nul_is_stored_sanitised_and_a_huge_id_is_422(
     created, headers = await _session_with_secret(client, kube, namespace)
     envelope = json.loads(sample_body("webhook-2026-message-text.json"))
     envelope["payload"]["body"] = "Hi\x00 there"
-    answer = await _deliver_when_known(client, created["name"], envelope_bytes(envelope))
+    answer = await _deliver_when_known(client, namespace, created["name"], envelope_bytes(envelope))
     assert (answer.status_code, answer.json()) == (200, {"outcome": "stored", "event": "message"})
     page = await client.get(f"/api/sessions/{created['id']}/chats/15550002222@c.us/messages", headers=headers)
     assert [m["body"] for m in page.json()["items"]] == ["Hi there"]
     envelope["id"], envelope["payload"]["id"] = "evt_huge_id", "x" * 10_000
-    huge = await deliver(client, created["name"], envelope_bytes(envelope), key=KEY)
+    huge = await deliver(client, created["name"], envelope_bytes(envelope), key=KEY, namespace=namespace)
     assert (huge.status_code, [e["loc"] for e in huge.json()["detail"]]) == (422, [["payload", "id"]])

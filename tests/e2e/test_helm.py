@@ -164,7 +164,7 @@ ACCESS = [
     ("operator", "list", "", "pods", "", "release", True),
     ("operator", "patch", "kopf.dev", "kopfpeerings", "", "release", True),
     ("operator", "create", "conectafy.io", "whatsappsessions", "", "release", False),
-    ("operator", "list", "", "secrets", "", "release", False),
+    ("operator", "list", "", "secrets", "", "release", True),  # the session Secrets' watch-fed cache
     ("operator", "delete", "", "pods", "", "release", False),
     ("operator", "get", "", "secrets", "", "other", False),
     ("operator", "list", "conectafy.io", "whatsappsessions", "", "other", False),

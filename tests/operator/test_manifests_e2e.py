@@ -172,12 +172,11 @@ async def test_apply_undoes_a_hand_edit_and_keeps_other_owners(
     ref = await session_ref(api, namespace, {"paused": True})
     desired = build_deployment(ref, SETTINGS)
     await apply_child(client, DEPLOYMENTS, desired)
-    other = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "name": "keeper",
-        "uid": "6a7c3d1e-0000-4000-8000-00000000beef",
-    }
+    # A real owner: the garbage collector strips references to owners that do not exist.
+    keeper = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keeper"}}
+    made = await call(api, "POST", "v1", "configmaps", namespace=namespace, body=keeper)
+    assert made.status_code == 201, made.text
+    other = {"apiVersion": "v1", "kind": "ConfigMap", "name": "keeper", "uid": made.json()["metadata"]["uid"]}
     by_hand = {
         "metadata": {"ownerReferences": [*desired["metadata"]["ownerReferences"], other]},
         "spec": {"template": {"spec": {"terminationGracePeriodSeconds": 5}}},
