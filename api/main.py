@@ -39,10 +39,10 @@ BackgroundTask = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 def default_routers() -> list[APIRouter]:
     """Every router of the API. Add yours here (one line)."""
-    from conectafy.api.routes import auth, backfill, chats, events, health, media, sessions, webhooks
+    from conectafy.api.routes import auth, backfill, chats, demo, events, health, media, sessions, webhooks
 
     routers = [health.router, auth.router, sessions.router, webhooks.router, chats.router, events.router]
-    return [*routers, media.router, backfill.router]
+    return [*routers, media.router, backfill.router, demo.info_router]
 
 
 def default_background_tasks() -> list[BackgroundTask]:

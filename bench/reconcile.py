@@ -43,10 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT))  # after the stdlib: ./operator must never shadow `operator`
 
 from conectafy.session import API_VERSION, GROUP, KIND, PLURAL, VERSION  # noqa: E402
+from conectafy.settings import OperatorSettings  # noqa: E402
 
 CHILD_PLURALS = {"secrets": "v1", "persistentvolumeclaims": "v1", "deployments": "apps/v1", "services": "v1"}
 COUNTED_RESOURCES = {*CHILD_PLURALS, PLURAL, "events"}
-DRIFT_CHECK_INTERVAL = 20.0  # the operator's default; settling waits for every first timer tick
+#: The operator's default timer interval; settling waits for every (jittered) first timer tick.
+DRIFT_CHECK_INTERVAL: float = OperatorSettings.model_fields["drift_check_interval"].default
 Count = Callable[[], Awaitable[int]]
 
 

@@ -1,5 +1,5 @@
-"""Demo-only routes (mounted when `conectafy demo` runs the API): the banner's facts and the simulated
-phone. Every route is labelled as simulation; none exists on a real deployment."""
+"""Demo routes: `GET /api/demo` (always: is this a demo, and what is real and simulated) and the
+simulated phone, mounted only when `conectafy demo` runs the API; none acts on a real deployment."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, status
 
-from ..deps import CurrentUser, DbDep, SessionDirectoryDep
+from ..deps import CurrentUser, DbDep, SessionDirectoryDep, SettingsDep
 from ..schemas.demo import DemoPublic, PhoneAnswer, PhoneMessage, PhoneScan
 from ..services import demo_phone
 from ..services.sessions import SessionServiceError
@@ -33,9 +33,15 @@ def _answer(body: Any) -> PhoneAnswer:
     return PhoneAnswer(status=body.get("status"), message_id=body.get("id"))
 
 
-@router.get("")
-async def demo_info() -> DemoPublic:
-    """This API runs as a demo: what is real and what is simulated."""
+#: Always mounted: the dashboard asks whether it runs in a demo (the phone routes exist only then).
+info_router = APIRouter(prefix="/api/demo", tags=["demo (simulation)"])
+
+
+@info_router.get("")
+async def demo_info(settings: SettingsDep) -> DemoPublic:
+    """Whether this API runs as `conectafy demo`; in a demo, what is real and what is simulated."""
+    if not settings.demo:
+        return DemoPublic(demo=False, real=[], simulated=[])
     return DemoPublic(real=REAL, simulated=SIMULATED)
 
 

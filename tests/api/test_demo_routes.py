@@ -18,7 +18,7 @@ async def _get_demo(settings: ApiSettings) -> httpx.Response:
 @pytest.mark.parametrize(
     ("demo", "expected"),
     [
-        (False, (404, None)),
+        (False, (200, {"demo": False, "real": [], "simulated": []})),
         (
             True,
             (
@@ -32,6 +32,13 @@ async def _get_demo(settings: ApiSettings) -> httpx.Response:
         ),
     ],
 )
-async def test_demo_routes_are_mounted_only_in_demo_mode(demo: bool, expected: tuple[int, object]) -> None:
+async def test_the_api_says_whether_it_is_a_demo(demo: bool, expected: tuple[int, object]) -> None:
     answer = await _get_demo(ApiSettings(demo=demo, web_dist_dir="/nonexistent"))
-    assert (answer.status_code, answer.json() if answer.status_code == 200 else None) == expected
+    assert (answer.status_code, answer.json()) == expected
+
+
+async def test_the_simulated_phone_exists_only_in_demo_mode() -> None:
+    app = create_app(ApiSettings(demo=False, web_dist_dir="/nonexistent"), background=[])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+        answer = await http.post("/api/demo/sessions/00000000-0000-4000-8000-000000000000/phone/scan")
+    assert answer.status_code == 404

@@ -119,6 +119,8 @@ def ready(kube: kmock.KubernetesEmulator, status: int) -> None:
 async def test_a_healthy_namespace_is_all_good_and_exits_0(
     cluster: kmock.KubernetesEmulator, cli: CliRun
 ) -> None:
+    # The API's metrics are process-wide: earlier tests of this run may have dead-lettered deliveries.
+    api_metrics.WEBHOOK_DELIVERIES.clear()
     ready(cluster, 200)
     result = await cli("doctor")
     lines = screen(result.output)

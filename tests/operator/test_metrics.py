@@ -16,6 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conectafy.kube import KubeClient
+from conectafy.operator import metrics
 from conectafy.operator.metrics import request_labels
 from conectafy.operator.metrics_server import PeerCheck, is_active
 from conectafy.operator.observed import Serving, error_reason
@@ -87,6 +88,7 @@ def sessions_in(samples: Samples, phase: str) -> float | None:
 async def test_phase_gauges_follow_a_session_from_qr_to_connected(
     kube: ApiServerEmulator, simulator: RunningSimulator
 ) -> None:
+    metrics.PHASE_SINCE.clear()  # process-wide: earlier operators of this test run left their series
     url = f"http://127.0.0.1:{free_port()}/metrics"
     async with running_operator(kube, fast_settings(simulator), serving=Serving(url)):
         await seed_api_key(kube)

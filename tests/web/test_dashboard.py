@@ -22,7 +22,9 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
 from conectafy.simulator import RunningSimulator
+from conectafy.waha.status import WahaStatus
 from tests.support.kube import eventually, operator_writes_status
+from tests.support.sessions import operator_status
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, NAMESPACE
 from tests.web.journey import current_qr, decode_qr, paired_waha, phone_scans, photo, sim_get, sim_post
 
@@ -234,8 +236,8 @@ async def listed_wa_status(page: Page, api_url: str) -> list[str | None]:
 async def test_a_passkey_request_asks_to_confirm_on_the_phone(
     browser: Browser, api_url: str, cluster: kmock.KubernetesEmulator, db_pool: asyncpg.Pool
 ) -> None:
-    """WAHA's passkey state (phase ScanQR) is "Confirm on your phone", live on the pairing page and on the
-    card (which reads the API's watch cache of the resource), until the phone confirms."""
+    """WAHA's passkey state (phase ScanQR) asks to confirm on the phone, on the pairing page and on the
+    card, once the operator's status (the one source of a session's state) says so."""
     errors: list[str] = []
     page = await new_page(browser, api_url, errors)
     await register(page, "pat@acme-store.example")
@@ -245,11 +247,11 @@ async def test_a_passkey_request_asks_to_confirm_on_the_phone(
     async with paired_waha(cluster, NAMESPACE, session_name, api_url) as sim:
         await expect(page.get_by_test_id("qr-image")).to_be_visible()
         await sim_post(sim, "/_sim/passkey", {"status": "PASSKEY_REQUIRED"})
-        await expect(page.get_by_test_id("session-status")).to_have_text("Confirm on your phone")
+        # The operator, nudged by the webhook, re-reads WAHA and publishes its status (its own builder).
+        passkey = operator_status(WahaStatus.PASSKEY_REQUIRED, endpoint=sim.url)
+        await operator_writes_status(cluster, NAMESPACE, session_name, passkey.to_k8s())
         await expect(page.get_by_test_id("pair-confirm")).to_contain_text("WhatsApp asks for your passkey")
         await expect(page.get_by_test_id("qr-image")).to_have_count(0)
-        # The operator, nudged by the webhook, re-reads WAHA and publishes the raw status.
-        await operator_writes_status(cluster, NAMESPACE, session_name, {"waStatus": "PASSKEY_REQUIRED"})
 
         async def listed() -> None:
             assert await listed_wa_status(page, api_url) == ["PASSKEY_REQUIRED"]
@@ -257,8 +259,9 @@ async def test_a_passkey_request_asks_to_confirm_on_the_phone(
         await eventually(listed)
         await page.get_by_role("link", name="All numbers").click()
         card = page.get_by_test_id("session-card")
-        await expect(card.get_by_test_id("session-status")).to_have_text("Confirm on your phone")
-        await card.get_by_role("link", name="Finish linking Front desk").click()
+        await expect(card.get_by_test_id("session-status")).to_have_text("Scan QR")
+        await expect(card.get_by_test_id("session-hint")).to_contain_text("WhatsApp asks for your passkey")
+        await card.get_by_role("link", name="Pair Front desk: scan the QR code").click()
         await expect(page.get_by_test_id("pair-confirm")).to_be_visible()
         await phone_scans(cluster, NAMESPACE, session_name, sim)
         await expect(page.get_by_test_id("pair-success")).to_be_visible()

@@ -25,10 +25,11 @@ export interface PhoneAnswer {
 const phonePath = (sessionId: string) => `/api/demo/sessions/${encodeURIComponent(sessionId)}/phone`;
 
 export const demoApi = {
-  /** The demo's facts, or null when this API is not a demo. */
+  /** The demo's facts, or null when this API is not a demo (or too old to say). */
   info: async (): Promise<DemoPublic | null> => {
     try {
-      return await apiJson<DemoPublic>("/api/demo", { auth: false });
+      const info = await apiJson<DemoPublic>("/api/demo", { auth: false });
+      return info.demo ? info : null;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
