@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,17 +16,14 @@ from typing import Any, TypeVar
 
 import psutil
 
+from tests.support.net import free_port
+
 READY_LINE = "Ctrl-C stops everything."
 START_WITHIN = 240.0  # seconds: PostgreSQL's initdb, migrations, two processes, on a loaded machine
 WAIT = 60.0
 T = TypeVar("T")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @dataclass

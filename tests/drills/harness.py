@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import json
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from conectafy.api.embedded import EmbeddedPostgres
 from conectafy.api.migrate import migrate
 from conectafy.simulator import RetryPolicy, RunningSimulator, SimulatorConfig, run_simulator
 from conectafy.simulator.messages import SimMessage, new_wa_id
+from tests.support.net import free_port
 
 API_PROCESS = Path(__file__).with_name("api_process.py")
 SESSION, HMAC_KEY, WAHA_KEY = "drill", "drill-hmac-key", "drill-waha-key"
@@ -51,10 +51,6 @@ class DrillResult:
     note: str = ""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class ApiProcess:

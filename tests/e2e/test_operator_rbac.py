@@ -15,7 +15,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -37,6 +36,7 @@ from tests.support.apiserver import (
     wait_crd_served,
 )
 from tests.support.helm import chart_crds, render_manifests
+from tests.support.net import free_port
 from tests.support.service_account import request_token, write_kubeconfig
 
 pytestmark = pytest.mark.e2e
@@ -78,10 +78,6 @@ async def _apply(api: kr8s.asyncio.Api, manifest: dict[str, Any]) -> None:
     assert response.status_code in (200, 201), response.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def operator_object(manifests: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -93,7 +89,7 @@ def operator_object(manifests: list[dict[str, Any]], kind: str) -> dict[str, Any
 def chart_operator_args(manifests: list[dict[str, Any]]) -> list[str]:
     """The operator container's arguments as the chart renders them; liveness on a free local port."""
     (container,) = operator_object(manifests, "Deployment")["spec"]["template"]["spec"]["containers"]
-    liveness = f"--liveness=http://127.0.0.1:{_free_port()}/healthz"
+    liveness = f"--liveness=http://127.0.0.1:{free_port()}/healthz"
     return [liveness if arg.startswith("--liveness=") else arg for arg in container["args"]]
 
 

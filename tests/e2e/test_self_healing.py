@@ -8,7 +8,6 @@ through and the next failure is held (Degraded=True) until `restartedAt` changes
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -43,14 +42,11 @@ from tests.e2e.operator_env import (  # noqa: F401 - fixtures
     simulator_fixture,
 )
 from tests.support.apiserver import field
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(name="metrics_url")
@@ -66,7 +62,7 @@ async def healing_operator(
         "RESTART_STORM_LIMIT": "1",
     }.items():
         monkeypatch.setenv(f"CONECTAFY_{key}", value)
-    url = f"http://127.0.0.1:{_free_port()}/metrics"
+    url = f"http://127.0.0.1:{free_port()}/metrics"
     registry = build_registry(OperatorSettings(), standalone=True, serving=Serving(url))
     runner = KopfRunner(["run", "--standalone", "--namespace", namespace], registry=registry, timeout=60)
     await asyncio.to_thread(runner.__enter__)

@@ -4,10 +4,8 @@ the gauges, and the request/write counters count what the reconcile code did."""
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import kmock
@@ -20,22 +18,18 @@ from conectafy.operator import metrics
 from conectafy.operator.metrics import request_labels
 from conectafy.operator.metrics_server import PeerCheck, is_active
 from conectafy.operator.observed import Serving, error_reason
-from conectafy.simulator.config import SimulatorConfig
-from conectafy.simulator.runner import RunningSimulator, run_simulator
+from conectafy.simulator.runner import RunningSimulator
 from tests.operator.kopf_harness import (
     DEPLOYMENTS,
     NAMESPACE,
     ApiServerEmulator,
     apply_session,
-    declare_resources,
     eventually,
     live,
     running_operator,
     session_body,
-    write_kubeconfig,
 )
 from tests.operator.steps import (
-    API_KEY,
     CHILD,
     NAME,
     fast_settings,
@@ -43,6 +37,7 @@ from tests.operator.steps import (
     seed_api_key,
     sim_control,
 )
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.kmock(cls=ApiServerEmulator)
 
@@ -50,24 +45,6 @@ UID = "0d6b1c2e-0000-4000-8000-0000000000b1"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
-@pytest.fixture
-def kube(kmock: ApiServerEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ApiServerEmulator:
-    declare_resources(kmock)
-    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", str(kmock.url))))
-    return kmock
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[RunningSimulator]:
-    config = SimulatorConfig(api_key=API_KEY, startup_seconds=0.05, status_guard_wait_seconds=0.1)
-    async with run_simulator(config) as running:
-        yield running
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def scrape(url: str) -> Samples:

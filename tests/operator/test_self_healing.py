@@ -7,9 +7,7 @@ and holds the next (Degraded=True), until the user's `restartedAt` lifts the hol
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,23 +16,19 @@ from conectafy import labels
 from conectafy.operator import metrics
 from conectafy.operator.guard import Guards
 from conectafy.operator.healer import stamp
-from conectafy.simulator.config import SimulatorConfig
-from conectafy.simulator.runner import RunningSimulator, run_simulator
+from conectafy.simulator.runner import RunningSimulator
 from conectafy.waha.status import WahaStatus
 from tests.operator.kopf_harness import (
     DEPLOYMENTS,
     ApiServerEmulator,
     apply_session,
-    declare_resources,
     eventually,
     live,
     patch_session,
     running_operator,
     session_body,
-    write_kubeconfig,
 )
 from tests.operator.steps import (
-    API_KEY,
     CHILD,
     NAME,
     event_reasons,
@@ -49,20 +43,6 @@ from tests.operator.steps import (
 pytestmark = pytest.mark.kmock(cls=ApiServerEmulator)
 
 UID = "0d6b1c2e-0000-4000-8000-0000000000a1"
-
-
-@pytest.fixture
-def kube(kmock: ApiServerEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ApiServerEmulator:
-    declare_resources(kmock)
-    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", str(kmock.url))))
-    return kmock
-
-
-@pytest.fixture
-async def simulator() -> AsyncIterator[RunningSimulator]:
-    config = SimulatorConfig(api_key=API_KEY, startup_seconds=0.05, status_guard_wait_seconds=0.1)
-    async with run_simulator(config) as running:
-        yield running
 
 
 def restarts(reason: str) -> float:
