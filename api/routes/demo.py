@@ -3,27 +3,42 @@ simulated phone, mounted only when `conectafy demo` runs the API; none acts on a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, HTTPException, status
 
 from ..deps import CurrentUser, DbDep, SessionDirectoryDep, SettingsDep
 from ..schemas.demo import DemoPublic, PhoneAnswer, PhoneMessage, PhoneScan
 from ..services import demo_phone
 from ..services.sessions import SessionServiceError
+from ..session_directory import SessionDirectory
 
 router = APIRouter(prefix="/api/demo", tags=["demo (simulation)"])
 REAL = ["operator", "API", "PostgreSQL", "dashboard"]
 SIMULATED = ["Kubernetes API", "WAHA", "WhatsApp"]
 
 
-@contextmanager
-def _http_errors() -> Iterator[None]:
+async def _act(
+    pool: asyncpg.Pool,
+    directory: SessionDirectory,
+    *,
+    user_id: UUID,
+    session_id: UUID,
+    action: str,
+    body: dict[str, Any],
+) -> Any:
+    """One simulator action on the caller's own session; unset fields are left out of its body."""
     try:
-        yield
+        return await demo_phone.act(
+            pool,
+            directory,
+            user_id=user_id,
+            session_id=session_id,
+            action=action,
+            body={key: value for key, value in body.items() if value is not None},
+        )
     except SessionServiceError as error:
         raise HTTPException(error.status_code, str(error)) from error
 
@@ -55,15 +70,7 @@ async def phone_scan(
 ) -> PhoneAnswer:
     """Simulation: the phone scans this session's QR code."""
     scan = {"phone": body.phone, "pushName": body.push_name} if body else {}
-    with _http_errors():
-        answer = await demo_phone.act(
-            pool,
-            directory,
-            user_id=user.id,
-            session_id=session_id,
-            action="scan",
-            body={key: value for key, value in scan.items() if value is not None},
-        )
+    answer = await _act(pool, directory, user_id=user.id, session_id=session_id, action="scan", body=scan)
     return _answer(answer)
 
 
@@ -81,15 +88,9 @@ async def phone_message(
         "filename": body.filename,
         "pushName": body.contact_name,
     }
-    with _http_errors():
-        answer = await demo_phone.act(
-            pool,
-            directory,
-            user_id=user.id,
-            session_id=session_id,
-            action="messages",
-            body={key: value for key, value in message.items() if value is not None},
-        )
+    answer = await _act(
+        pool, directory, user_id=user.id, session_id=session_id, action="messages", body=message
+    )
     return PhoneAnswer(status="WORKING", message_id=(answer or {}).get("id"))
 
 
@@ -98,8 +99,5 @@ async def phone_logout(
     session_id: UUID, user: CurrentUser, pool: DbDep, directory: SessionDirectoryDep
 ) -> PhoneAnswer:
     """Simulation: on the phone, Linked devices → this device → Log out (WAHA reports FAILED)."""
-    with _http_errors():
-        answer = await demo_phone.act(
-            pool, directory, user_id=user.id, session_id=session_id, action="unlink", body={}
-        )
+    answer = await _act(pool, directory, user_id=user.id, session_id=session_id, action="unlink", body={})
     return _answer(answer)
