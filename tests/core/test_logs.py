@@ -114,11 +114,12 @@ def test_a_stricter_root_level_still_applies(json_logs: pytest.CaptureFixture[st
     assert json_logs.readouterr().err == ""
 
 
-def test_kopf_timer_successes_are_not_logged(json_logs: pytest.CaptureFixture[str]) -> None:
-    """One line per session per tick is noise at 500 sessions; a failing timer still shows."""
+def test_kopf_routine_successes_are_not_logged(json_logs: pytest.CaptureFixture[str]) -> None:
+    """A line per session per tick, and per child event, is noise at 500 sessions; failures still show."""
     configure_logging("json")
     objects = logging.getLogger("kopf.objects")
     objects.info("Timer 'sync_session_status' succeeded.")
+    objects.info("Handler 'heal_deployments' succeeded.")
     objects.info("Handler 'on_session_create' succeeded.")
     objects.error("Timer 'sync_session_status' failed with an exception. Will retry.")
     events = [line["event"] for line in _lines(json_logs)]
