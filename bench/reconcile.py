@@ -5,8 +5,9 @@
 The operator runs as in production — `conectafy operator` in its own process, default intervals — so
 its RSS and CPU (psutil) are its alone. Two phases:
 
-1. converge: N sessions are created at once; children are counted cheaply (kmock: in memory; a
-   cluster: one metadata-only list per kind every 1.5 s) until all 4·N exist;
+1. converge: N sessions are created at once (the clock starts before the first one: the operator works
+   while they are created); children are counted cheaply (kmock: in memory; a cluster: one metadata-only
+   list per kind every 1.5 s) until all 4·N exist;
 2. idle: after a settling pause (every session's jittered first timer tick has passed), `--idle`
    seconds with nothing changing: the operator's Kubernetes requests per second and its CPU share.
 
@@ -117,10 +118,15 @@ def load() -> str:
 
 
 async def converge(
-    process: psutil.Popen, total: int, count: Count, limit: float, every: float, result: Result
+    process: psutil.Popen,
+    total: int,
+    count: Count,
+    limit: float,
+    every: float,
+    result: Result,
+    started: float,
 ) -> None:
-    """Until `count()` reaches `total` (or `limit` seconds pass), sampling the operator's RSS."""
-    started = time.monotonic()
+    """Until `count()` reaches `total` (or `limit` seconds after `started` pass), sampling the RSS."""
     while time.monotonic() - started < limit:
         result.peak_rss = max(result.peak_rss, process.memory_info().rss)
         result.children = await count()
@@ -178,12 +184,15 @@ async def run_kmock(args: argparse.Namespace, result: Result) -> None:
                     break
                 await asyncio.sleep(0.05)
             server.forget_requests = True
-            async with aiohttp.ClientSession(base_url=str(server.url)) as client:
-                for index in range(args.sessions):
-                    path = f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/{PLURAL}"
-                    async with client.post(path, json=session(f"s{index:04d}", namespace)) as response:
-                        response.raise_for_status()
-            await phases(process, args, count, requests, 0.5, result)
+
+            async def create() -> None:
+                async with aiohttp.ClientSession(base_url=str(server.url)) as client:
+                    for index in range(args.sessions):
+                        path = f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/{PLURAL}"
+                        async with client.post(path, json=session(f"s{index:04d}", namespace)) as response:
+                            response.raise_for_status()
+
+            await phases(process, args, count, requests, 0.5, result, create)
     if len(snapshots) == 2:
         at_rest = (snapshots[1] - snapshots[0]).most_common(4)
         result.idle_kinds = [(f"idle: {' '.join(kind).strip()}", str(n)) for kind, n in at_rest]
@@ -197,10 +206,14 @@ async def phases(
     requests: Callable[[], Awaitable[int | None]],
     every: float,
     result: Result,
+    create: Callable[[], Awaitable[None]],
 ) -> None:
+    """The clock starts before the first session is created: the operator works while they are."""
     result.load.append(load())
-    cpu = cpu_seconds(process)
-    await converge(process, args.sessions * len(CHILD_PLURALS), count, args.timeout, every, result)
+    cpu, started = cpu_seconds(process), time.monotonic()
+    await create()
+    total = args.sessions * len(CHILD_PLURALS)
+    await converge(process, total, count, args.timeout, every, result, started)
     result.converge_cpu = cpu_seconds(process) - cpu
     result.load.append(load())
     if result.converge_seconds is None:
@@ -269,13 +282,16 @@ async def run_cluster(args: argparse.Namespace, result: Result) -> None:
         with operator_process(
             operator_kubeconfig, ["--namespace", namespace], args.operator_log, args.profile
         ) as process:
-            for index in range(args.sessions):
-                body = json.dumps(session(f"s{index:04d}", namespace))
-                async with api.call_api(
-                    "POST", version=f"{GROUP}/{VERSION}", namespace=namespace, url=PLURAL, content=body
-                ):
-                    pass
-            await phases(process, args, count, requests, 1.5, result)
+
+            async def create() -> None:
+                for index in range(args.sessions):
+                    body = json.dumps(session(f"s{index:04d}", namespace))
+                    async with api.call_api(
+                        "POST", version=f"{GROUP}/{VERSION}", namespace=namespace, url=PLURAL, content=body
+                    ):
+                        pass
+
+            await phases(process, args, count, requests, 1.5, result, create)
     finally:
         await release_and_delete(api, namespace)
         if schema is not None:
