@@ -45,11 +45,14 @@ from conectafy.waha.webhooks import MessageEvent, parse_webhook
 
 KEY = "bench-webhook-key"
 SESSION = "bench-session"
+NAMESPACE = "bench"
 CONTACTS = 1000
 
 
 class _StaticKeys:
     """The session directory for one session (no Kubernetes in a benchmark)."""
+
+    namespace = NAMESPACE
 
     async def webhook_key(self, session_name: str) -> str | None:
         return KEY if session_name == SESSION else None
@@ -190,7 +193,7 @@ def _signed_requests(host: str, port: int, bodies: list[bytes]) -> list[bytes]:
     requests = []
     for body in bodies:
         head = (
-            f"POST /webhooks/waha/{SESSION} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"POST /webhooks/waha/{NAMESPACE}/{SESSION} HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Content-Type: application/json\r\n{HMAC_HEADER}: {sign_body(body, KEY)}\r\n"
             f"{HMAC_ALGORITHM_HEADER}: sha512\r\nContent-Length: {len(body)}\r\n\r\n"
         )
