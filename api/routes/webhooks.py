@@ -29,8 +29,14 @@ from conectafy.api import metrics
 from conectafy.api.services.backfill import reconnected
 from conectafy.api.services.ingest import Outcome, ingest_delivery
 from conectafy.session import NAME_PATTERN
-from conectafy.waha.webhooks import InvalidSignature, InvalidWebhook, WebhookEvent, WebhookNotJson, parse_webhook
-from conectafy.waha.webhooks import verify_signature as _verify
+from conectafy.waha.webhooks import (
+    InvalidSignature,
+    InvalidWebhook,
+    WebhookEvent,
+    WebhookNotJson,
+    parse_webhook,
+    verify_signature,
+)
 
 #: A name that cannot be a WhatsAppSession is unknown without asking the directory (no Kubernetes read).
 _SESSION_NAME = re.compile(NAME_PATTERN)
@@ -71,7 +77,7 @@ def _parse(raw: bytes) -> WebhookEvent:
 async def _verified_body(request: Request, key: str) -> bytes:
     raw = await request.body()
     try:
-        _verify(raw, request.headers, key)
+        verify_signature(raw, request.headers, key)
     except InvalidSignature as error:
         metrics.WEBHOOK_REJECTED_SIGNATURES.inc()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
