@@ -49,7 +49,7 @@ def serve(dsn: str, port: int, data_dir: str, workers: int = 1) -> None:
     os.environ["CONECTAFY_BENCH_SERVE"] = json.dumps([dsn, data_dir])
     uvicorn.run(
         "api_server:worker_app", factory=True, host="127.0.0.1", port=port, workers=workers,
-        loop="uvloop", http="httptools", log_level="warning", access_log=False,
+        loop="uvloop", http="httptools", log_level="warning", access_log=False, proxy_headers=False,
     )  # fmt: skip
 
 

@@ -23,7 +23,9 @@ from tests.support.sessions import NAMESPACE
 @pytest.fixture
 async def users(db_pool: asyncpg.Pool, api_settings: ApiSettings) -> list[PushUser]:
     assert api_settings.jwt_secret is not None
-    return await create_users(db_pool, 2, prefix="push", jwt_secret=api_settings.jwt_secret.get_secret_value())
+    return await create_users(
+        db_pool, 2, prefix="push", jwt_secret=api_settings.jwt_secret.get_secret_value()
+    )
 
 
 @pytest.fixture
@@ -41,6 +43,14 @@ async def test_four_clients_of_two_users_get_exactly_their_own_events(
 ) -> None:
     host, port = api
     result = await run_push(
-        host, port, users, clients=4, messages=20, rate=200, namespace=NAMESPACE, key=WEBHOOK_KEY, connections=4
+        host,
+        port,
+        users,
+        clients=4,
+        messages=20,
+        rate=200,
+        namespace=NAMESPACE,
+        key=WEBHOOK_KEY,
+        connections=4,
     )
     assert (result.missing, result.foreign, result.duplicates, len(result.latencies)) == (0, 0, 0, 40)
