@@ -6,6 +6,7 @@ bench/push.py runs the same code with 1,000 clients and prints latencies; here o
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from conectafy.api.main import create_app
 from conectafy.api.services.events import live_events
 from conectafy.settings import ApiSettings
 from tests.api.dataplane import WEBHOOK_KEY, MemoryDirectory, serve
-from tests.api.push import PushUser, create_users, run_push
+from tests.api.push import PushUser, SseClient, check, create_users, run_push
 from tests.support.sessions import NAMESPACE
 
 
@@ -54,3 +55,12 @@ async def test_four_clients_of_two_users_get_exactly_their_own_events(
         connections=4,
     )
     assert (result.missing, result.foreign, result.duplicates, len(result.latencies)) == (0, 0, 0, 40)
+
+
+def test_the_check_counts_missed_foreign_and_repeated_events() -> None:
+    """Client 0 (user 0 of 2) should get messages 0, 2 and 4: it got 0 twice and 1 (user 1's), not 2 or 4."""
+    user = PushUser(uuid.uuid4(), "push-0", "token")
+    client = SseClient(0, user, "run")
+    client.arrivals = [(0, 1.0), (0, 1.1), (1, 1.2)]
+    result = check([client], users=2, messages=6, sent={0: 0.9, 1: 0.9})
+    assert (result.missing, result.foreign, result.duplicates, result.exact) == (2, 1, 1, False)
