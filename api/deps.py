@@ -1,7 +1,8 @@
 """Every external thing enters a route through one of these dependencies, so tests can override it.
 
 Objects created at start-up live on `app.state` (settings, pool, accounts, limiter); the aliases below
-hand them to routes. Sessions (A3) add `KubeDep`/`SessionDirectoryDep` here.
+hand them to routes. Sessions (A3) add `KubeDep`/`SessionDirectoryDep` here. The webhook route reads
+`app.state` itself (its per-request cost matters, issue 13): tests replace what it uses on `app.state`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from conectafy.api.auth import Accounts, AuthUser, InvalidToken
 from conectafy.api.media_store import MediaStore
 from conectafy.api.ratelimit import TokenBucketLimiter
-from conectafy.api.services.backfill import Backfiller
-from conectafy.api.services.group_commit import GroupCommit
-from conectafy.api.services.media_copy import MediaCopier
 from conectafy.api.services.session_mirror import SessionMirror
 from conectafy.api.session_directory import SessionDirectory
 from conectafy.kube import Kube, KubeError
@@ -102,27 +100,7 @@ async def get_media_store(request: Request) -> MediaStore | None:
     return store
 
 
-async def get_media_copier(request: Request) -> MediaCopier | None:
-    copier: MediaCopier | None = getattr(request.app.state, "media_copier", None)
-    return copier
-
-
-async def get_message_writer(request: Request) -> GroupCommit | None:
-    """The group commit of message deliveries (issue 4); None: each delivery commits alone."""
-    writer: GroupCommit | None = getattr(request.app.state, "message_writer", None)
-    return writer
-
-
-async def get_backfiller(request: Request) -> Backfiller | None:
-    """Background backfills after a reconnect; None when the app runs without that task."""
-    backfiller: Backfiller | None = getattr(request.app.state, "backfiller", None)
-    return backfiller
-
-
-BackfillerDep = Annotated[Backfiller | None, Depends(get_backfiller)]
-MessageWriterDep = Annotated[GroupCommit | None, Depends(get_message_writer)]
 MediaStoreDep = Annotated[MediaStore | None, Depends(get_media_store)]
-MediaCopierDep = Annotated[MediaCopier | None, Depends(get_media_copier)]
 
 
 async def check_kubernetes(request: Request) -> ComponentCheck:

@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 import asyncpg
 import httpx
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from conectafy.api import metrics
 from conectafy.api.auth import Accounts
@@ -25,6 +26,7 @@ from conectafy.api.errors import install_error_handlers
 from conectafy.api.middleware import AccessLog, BodySizeLimit
 from conectafy.api.migrate import migrate
 from conectafy.api.ratelimit import TokenBucketLimiter
+from conectafy.api.routes import webhooks
 from conectafy.api.services.group_commit import GroupCommit
 from conectafy.api.store.deliveries import MESSAGE_BATCH_SQL, MESSAGE_DELIVERY_SQL
 from conectafy.api.web import SpaStaticFiles, dashboard_available
@@ -33,15 +35,18 @@ from conectafy.settings import ApiSettings
 
 log = get_logger(__name__)
 
+#: Metrics are Prometheus (`conectafy.api.metrics`); FastAPI's OpenTelemetry hooks would otherwise look
+#: up the global providers on every request (measured in issue 13's profile of the webhook route).
+NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 #: A background task: entered after the pool is open, exited (cancelled/cleaned) at shutdown.
 BackgroundTask = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def default_routers() -> list[APIRouter]:
     """Every router of the API. Add yours here (one line)."""
-    from conectafy.api.routes import auth, backfill, chats, demo, events, health, media, sessions, webhooks
+    from conectafy.api.routes import auth, backfill, chats, demo, events, health, media, sessions
 
-    routers = [health.router, auth.router, sessions.router, webhooks.router, chats.router, events.router]
+    routers = [health.router, auth.router, sessions.router, chats.router, events.router]
     return [*routers, media.router, backfill.router, demo.info_router]
 
 
@@ -109,12 +114,14 @@ def create_app(
         title="Conectafy API",
         version="0.1.0",
         lifespan=_lifespan(default_background_tasks() if background is None else background),
+        telemetry=NO_OPENTELEMETRY,
     )
     app.state.settings = settings
     app.state.login_limiter = TokenBucketLimiter(
         capacity=settings.login_rate_limit, window=settings.login_rate_window.total_seconds()
     )
     install_error_handlers(app)
+    app.router.routes.insert(0, webhooks.route)  # the hot path: matched before any other route
     for router in default_routers() if routers is None else routers:
         app.include_router(router)
     if settings.demo:  # `conectafy demo` only: the simulated phone and the banner

@@ -6,6 +6,7 @@ Pure ASGI (not BaseHTTPMiddleware) so streaming responses (SSE) pass straight th
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from starlette.requests import ClientDisconnect
@@ -15,7 +16,10 @@ from conectafy.api.errors import error_body
 from conectafy.api.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from conectafy.logs import get_logger
 
-log = get_logger("conectafy.api.access")
+ACCESS_LOGGER = "conectafy.api.access"
+log = get_logger(ACCESS_LOGGER)
+#: The stdlib logger behind `log`: asked first, so a level above INFO costs no structlog processing.
+_access = logging.getLogger(ACCESS_LOGGER)
 
 
 async def _send_413(send: Send, limit: int) -> None:
@@ -23,6 +27,13 @@ async def _send_413(send: Send, limit: int) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:  # ASGI header names are lowercase
+        if name == b"content-length":
+            return bytes(value)
+    return None
 
 
 class BodySizeLimit:
@@ -36,7 +47,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = _content_length(scope)
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await _send_413(send, self.max_bytes)
             return
@@ -95,10 +106,15 @@ class AccessLog:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             HTTP_REQUESTS.labels(scope["method"], route, str(status_code)).inc()
             HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
-            log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                status=status_code,
-                duration_ms=round(elapsed * 1000, 2),
-            )
+            if _access.isEnabledFor(logging.INFO):
+                _log_request(scope, status_code, elapsed)
+
+
+def _log_request(scope: Scope, status_code: int, elapsed: float) -> None:
+    log.info(
+        "request",
+        method=scope["method"],
+        path=scope["path"],
+        status=status_code,
+        duration_ms=round(elapsed * 1000, 2),
+    )

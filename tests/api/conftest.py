@@ -24,7 +24,6 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from conectafy.api.db import create_pool, with_database
-from conectafy.api.deps import get_session_directory
 from conectafy.api.embedded import EmbeddedPostgres, create_database
 from conectafy.api.main import create_app
 from conectafy.api.migrate import migrate
@@ -156,7 +155,7 @@ def user_factory(client: httpx.AsyncClient) -> UserFactory:
 def directory(app: FastAPI) -> MemoryDirectory:
     """The app's session directory, replaced by plain dicts (keys, WAHA URLs, recorded nudges)."""
     directory = MemoryDirectory()
-    app.dependency_overrides[get_session_directory] = lambda: directory
+    app.state.session_directory = directory  # what the routes read (the webhook route reads it directly)
     return directory
 
 

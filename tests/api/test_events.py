@@ -14,7 +14,6 @@ import asyncpg
 import httpx
 import pytest
 
-from conectafy.api.deps import get_session_directory
 from conectafy.api.main import create_app
 from conectafy.api.services.events import QUEUE_SIZE, EventHub, live_events
 from conectafy.api.store.events import StoredEvent, append_event, events_after
@@ -48,7 +47,7 @@ def directory() -> MemoryDirectory:
 async def _api(settings: ApiSettings, directory: MemoryDirectory) -> AsyncIterator[str]:
     """One API process (its own pool and LISTEN connection) served on 127.0.0.1."""
     app = create_app(settings, background=[live_events])
-    app.dependency_overrides[get_session_directory] = lambda: directory
+    app.state.session_directory = directory
     async with serve(app) as url:
         yield url
 

@@ -15,7 +15,6 @@ import pytest
 from fastapi import FastAPI
 
 from conectafy.api import metrics
-from conectafy.api.deps import get_media_copier
 from conectafy.api.services.media_copy import MediaCopier
 from conectafy.api.store.sessions import SessionRow
 from conectafy.settings import ApiSettings
@@ -38,7 +37,7 @@ def copier(
 ) -> MediaCopier:
     """The app's copier, on the test's session directory."""
     copier = MediaCopier(db_pool, app.state.media_store, directory, settings=api_settings)
-    app.dependency_overrides[get_media_copier] = lambda: copier
+    app.state.media_copier = copier
     return copier
 
 
@@ -196,7 +195,7 @@ async def test_copied_media_is_served_from_s3_without_waha(inbox: Inbox, copier:
 
 
 async def test_media_not_copied_yet_is_fetched_from_waha(inbox: Inbox, app: FastAPI) -> None:
-    app.dependency_overrides[get_media_copier] = lambda: None  # no copy made: WAHA serves the file
+    app.state.media_copier = None  # no copy made: WAHA serves the file
     payload, row = await inbox.receive("document", filename="rates 2026.pdf")
     answer = await inbox.media(row)
     assert (row["media_storage_key"], answer.status_code, answer.content, _served_headers(answer)) == (
