@@ -53,7 +53,7 @@ def table(results: list[DrillResult]) -> str:
 
 async def _one(name: str, args: argparse.Namespace) -> DrillResult:
     if name == "operator-sigkill":
-        return await operator_sigkill(args.sessions)
+        return await operator_sigkill(args.sessions, within=max(300.0, 3.0 * args.sessions))
     if name == "downtime-backfill":
         return await DRILLS[name](max(args.messages // 10, 2), scale=DOWNTIME_SCALE)
     if name == "api-sigkill":
