@@ -11,9 +11,11 @@ its RSS and CPU (psutil) are its alone. Two phases:
    seconds with nothing changing: the operator's Kubernetes requests per second and its CPU share.
 
 Target `kmock` serves the API from this process and counts every request the operator makes. Target
-`cluster` uses KUBECONFIG (a fresh namespace, deleted afterwards) and counts requests from the API
-server's `apiserver_request_total` (when /metrics is allowed): that counter has no client label, so
-on a shared server it also counts everyone else (an upper bound). WAHA is never reached (no pod
+`cluster` uses KUBECONFIG (a fresh namespace, deleted afterwards) and runs the operator as its own
+ServiceAccount (cluster-admin in that namespace only, a TokenRequest token) with a FlowSchema of its
+own, so `apiserver_flowcontrol_dispatched_requests_total` counts its requests exactly
+(`cluster_identity.py`); without the rights for that, it falls back to `apiserver_request_total`,
+which has no client label and so also counts everyone else (an upper bound). WAHA is never reached (no pod
 becomes ready), so this measures Kubernetes work only. `--profile` runs the operator under cProfile
 and reports where its CPU time went (httpcore's pool queue scan is the symptom of unbounded requests).
 """
@@ -41,6 +43,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT))  # after the stdlib: ./operator must never shadow `operator`
+
+import cluster_identity  # noqa: E402 - bench/, the script's own folder
 
 from conectafy.session import API_VERSION, GROUP, KIND, PLURAL, VERSION  # noqa: E402
 from conectafy.settings import OperatorSettings  # noqa: E402
@@ -230,6 +234,14 @@ async def run_cluster(args: argparse.Namespace, result: Result) -> None:
         "POST", version="v1", url="namespaces", content=json.dumps({"metadata": {"name": namespace}})
     ):
         pass
+    kubeconfig = Path(os.environ.get("KUBECONFIG", str(Path.home() / ".kube" / "config")))
+    operator_kubeconfig, schema = str(kubeconfig), None
+    try:  # the operator as its own ServiceAccount, counted exactly by its FlowSchema
+        own = Path(tempfile.mkdtemp()) / "operator-kubeconfig"
+        schema = await cluster_identity.create(api, namespace, kubeconfig, own)
+        operator_kubeconfig = str(own)
+    except kr8s.ServerError as error:  # no rights to create them: the admin identity, an upper bound
+        print(f"counting with apiserver_request_total (an upper bound): {error}", file=sys.stderr)
     partial = {"Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"}
     selector = {"labelSelector": "app.kubernetes.io/managed-by=conectafy-operator"}
 
@@ -247,12 +259,15 @@ async def run_cluster(args: argparse.Namespace, result: Result) -> None:
             response = await api._session.get("/metrics")  # kr8s builds only /api… and /apis… URLs
         except (kr8s.ServerError, AttributeError):
             return None
-        return apiserver_requests(response.text) if response.status_code == 200 else None  # 403: not allowed
+        if response.status_code != 200:  # 403: not allowed
+            return None
+        if schema is not None:
+            return cluster_identity.dispatched(response.text, schema)
+        return apiserver_requests(response.text)
 
-    kubeconfig = os.environ.get("KUBECONFIG", str(Path.home() / ".kube" / "config"))
     try:
         with operator_process(
-            kubeconfig, ["--namespace", namespace], args.operator_log, args.profile
+            operator_kubeconfig, ["--namespace", namespace], args.operator_log, args.profile
         ) as process:
             for index in range(args.sessions):
                 body = json.dumps(session(f"s{index:04d}", namespace))
@@ -263,6 +278,8 @@ async def run_cluster(args: argparse.Namespace, result: Result) -> None:
             await phases(process, args, count, requests, 1.5, result)
     finally:
         await release_and_delete(api, namespace)
+        if schema is not None:
+            await cluster_identity.delete(api, schema)
 
 
 async def release_and_delete(api: Any, namespace: str) -> None:

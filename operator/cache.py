@@ -86,16 +86,18 @@ def session_key_of(body: Mapping[str, Any]) -> SessionKey:
     return meta.get("namespace", ""), (meta.get("labels") or {}).get(labels.SESSION, "")
 
 
-def index_child(body: kopf.Body, **_: Any) -> dict[SessionKey, ChildState]:
-    """The indexing function of every child kind: (namespace, session) → its state."""
+async def index_child(body: kopf.Body, **_: Any) -> dict[SessionKey, ChildState]:
+    """The indexing function of every child kind: (namespace, session) → its state. Async on purpose:
+    kopf runs a sync handler in its thread pool, a thread hop per watch event (~10 % of the operator's
+    CPU at 500 sessions, py-spy)."""
     return {session_key_of(body): child_state(body)}
 
 
-def index_session(body: kopf.Body, **_: Any) -> dict[SessionKey, dict[str, Any]]:
-    """(namespace, name) → a plain copy of the session, so a child's watch event can rebuild it."""
-    raw = copy.deepcopy(dict(body))
-    raw.get("metadata", {}).pop("managedFields", None)
-    meta = raw.get("metadata") or {}
+async def index_session(body: kopf.Body, **_: Any) -> dict[SessionKey, dict[str, Any]]:
+    """(namespace, name) → a plain copy of the session, so a child's watch event can rebuild it.
+    `managedFields` (large on a real server, never read here) is left out before copying."""
+    meta = {key: value for key, value in (body.get("metadata") or {}).items() if key != "managedFields"}
+    raw = copy.deepcopy({**body, "metadata": meta})
     return {(meta.get("namespace", ""), meta.get("name", "")): raw}
 
 

@@ -55,18 +55,18 @@ async def _apply(
 
 async def _create_secret(
     kube: KubeClient, ledger: Ledger, ref: SessionRef, derived: dict[str, str]
-) -> tuple[dict[str, str], dict[str, Any]]:
+) -> tuple[dict[str, str], dict[str, Any], bool]:
     """A Secret with fresh (or `derived`) keys, or — when the name is taken (the cache lags, or the user
-    made it) — the one that is there, whose keys are never overwritten. Returns its data and the live
-    object."""
+    made it) — the one that is there, whose keys are never overwritten. Returns its data, the live
+    object and whether we created it."""
     fresh = {**missing_secret_data({}), **derived}
     desired = build_secret(ref, fresh)
     created = await create_child(kube, SECRETS, desired)
     if created is not None:
         ledger.record(SECRETS, desired, created)
-        return fresh, created
+        return fresh, created, True
     live = await get_child(kube, SECRETS, ref.namespace, child_names(ref.name).secret)
-    return decode_secret(live), live or {}
+    return decode_secret(live), live or {}, False
 
 
 async def _disown_secret(
@@ -100,8 +100,10 @@ async def ensure_secret(
     if cached is not None:
         existing, uid, owners = cached.secret_data, cached.uid, list(cached.owner_references)
     else:
-        existing, live = await _create_secret(kube, ledger, ref, derived)
+        existing, live, created = await _create_secret(kube, ledger, ref, derived)
         uid, owners = _uid_and_owners(live)
+        if created:  # it holds exactly what we would apply now: one request, not two
+            return existing, uid
     data = {**existing, **missing_secret_data(existing), **derived}
     desired = build_secret(ref, data)
     applied = await _apply(kube, ledger, SECRETS, desired, cached)

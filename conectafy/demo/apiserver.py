@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import itertools
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,19 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
     kmock has no server-side apply; `_prepare_apply` emulates the part the operator depends on for a
     single field manager: an apply creates a missing object, replaces the top-level fields it sends
     (so a field left out disappears), and merges ownerReferences by uid (others' references survive).
-    Managed-field bookkeeping between several appliers is beyond it: the e2e suite checks that."""
+    Managed-field bookkeeping between several appliers is beyond it: the e2e suite checks that.
+
+    A watch from a resourceVersion (what kopf and kr8s send after a list, and on every re-open) does not
+    replay objects that have not changed since, as a real server's watch cache does not: kmock alone
+    re-sends every object as ADDED, so each re-opened watch of 500 sessions cost a full re-process."""
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
         self.versions = itertools.count(100)
+        self.last_version = 99
+        #: Versions handed out to writes kmock has not applied yet: a list's version stays below them, so
+        #: every object at or under it is in the list, and a later watch from it misses nothing.
+        self._unapplied: set[int] = set()
         self.request_count = 0
         #: (method, plural, subresource) → requests; the benchmark says what the operator still asks at rest.
         self.requests_by_kind: collections.Counter[tuple[str, str, str]] = collections.Counter()
@@ -56,15 +65,33 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         self.requests_by_kind[request.method, plural, request.subresource or ""] += 1
         if request.action == kmock.action.UPDATE and _is_apply(request):
             self._prepare_apply(request)
+        version = None
         if request.resource is not None and request.action in (kmock.action.CREATE, kmock.action.UPDATE):
-            self._stamp(request)
+            version = self._stamp(request)
         try:
             return await super()._handle(request)
         except jsonpatch.JsonPatchTestFailed as error:  # a stale resourceVersion: 422, as a real server
             raise kmock.KubernetesError(status=422, reason="Invalid", message=str(error)) from error
         finally:
+            if version is not None:
+                self._unapplied.discard(version)
             if self.forget_requests and request in self._requests:
                 self._requests.remove(request)
+
+    async def _serve_list(self, request: Any) -> Any:
+        payload: dict[str, Any] = await super()._serve_list(request)  # type: ignore[assignment]
+        listed = min(self._unapplied) - 1 if self._unapplied else self.last_version
+        payload["metadata"]["resourceVersion"] = str(listed)  # kmock says "..."
+        return payload
+
+    async def _serve_watch(self, request: Any) -> AsyncIterator[Any]:
+        since = _version_number(request.params.get("resourceVersion"))
+        async for item in super()._serve_watch(request):
+            if since and isinstance(item, dict) and item.get("type") == "ADDED":
+                seen = _version_number((item.get("object") or {}).get("metadata", {}).get("resourceVersion"))
+                if seen is not None and seen <= since:
+                    continue  # unchanged since the watcher's version: a real server sends nothing
+            yield item
 
     def _prepare_apply(self, request: Any) -> None:
         key = (request.resource, request.namespace, request.name)
@@ -84,13 +111,15 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         self._applied_owners[key] = ours
         meta["ownerReferences"] = [*theirs, *(meta.get("ownerReferences") or [])] or None
 
-    def _stamp(self, request: Any) -> None:
-        version = str(next(self.versions))
+    def _stamp(self, request: Any) -> int:
+        self.last_version = next(self.versions)
+        self._unapplied.add(self.last_version)
+        version = str(self.last_version)
         if isinstance(request.data, list):  # JSON patch (kopf's finalizers)
             request.data.append({"op": "replace", "path": "/metadata/resourceVersion", "value": version})
-            return
+            return self.last_version
         if not isinstance(request.data, dict):
-            return
+            return self.last_version
         meta = request.data.setdefault("metadata", {})
         meta["resourceVersion"] = version
         if request.action == kmock.action.CREATE and meta.get("generateName") and not meta.get("name"):
@@ -103,12 +132,17 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             try:
                 current = self.objects[request.resource, request.namespace, request.name].get("metadata", {})
             except KeyError:
-                return  # kmock answers 404 itself
+                return self.last_version  # kmock answers 404 itself
             meta["generation"] = int(current.get("generation") or 0) + 1
-
+        return self.last_version
 
     def _stamp_created(self, meta: dict[str, Any]) -> None:
         """More metadata of a new object; the tests' emulator adds none."""
+
+
+def _version_number(version: Any) -> int | None:
+    """Our resourceVersions are integers; anything else (absent, "0", "...") means "from the start"."""
+    return int(version) if isinstance(version, str) and version.isdigit() and version != "0" else None
 
 
 def _is_apply(request: Any) -> bool:
