@@ -50,6 +50,9 @@ class SessionMachine:
         #: The phone removed this device: the stored creds are rejected until a logout drops them.
         self.unlinked = False
         self.ever_started = False
+        #: Times the session was started: at boot, by start, restart or a config update, by a logout of
+        #: a running session. Not a WAHA field; tests read it to count restarts (the failure drills).
+        self.starts = 0
         self.qr_value: str | None = None
         self.pairing_code: str | None = None
         self._on_status = on_status
@@ -106,6 +109,7 @@ class SessionMachine:
     def start(self) -> None:
         """STARTING, then WORKING from stored creds or SCAN_QR_CODE with a fresh QR."""
         self.ever_started = True
+        self.starts += 1
         self._set(WahaStatus.STARTING)
         self._run(self._boot())
 

@@ -38,6 +38,13 @@ NAMESPACE = "drill"  # the API process serves this namespace (its webhook URLs c
 EVENTS = ["session.status", "message.any", "message.ack", "message.reaction", "message.revoked"]
 CHATS = 50
 WAIT = 300.0
+#: The slowest delivery rate a wait allows for: the simulator delivers one URL's events one at a time.
+SLOWEST_PER_SECOND = 10
+
+
+def patience(messages: int) -> float:
+    """Seconds a wait for `messages` to be stored may take (WAIT, longer at bench sizes)."""
+    return max(WAIT, messages / SLOWEST_PER_SECOND)
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,8 @@ class DrillResult:
     duplicated: int
     recovery_seconds: float
     note: str = ""
-
-
+    #: The operator drill's WAHA session starts beyond one per session (None: the drill reaches no WAHA).
+    double_restarts: int | None = None
 
 
 class ApiProcess:

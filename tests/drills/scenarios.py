@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.drills.harness import WAIT, DrillResult, Rig, rig, until
+from tests.drills.harness import DrillResult, Rig, patience, rig, until
 
 
 async def _half_stored(r: Rig) -> bool:
@@ -20,11 +20,11 @@ async def api_sigkill(messages: int, *, scale: float) -> DrillResult:
     """SIGKILL the API half-way through the burst, start it again; WAHA's retries bring the rest."""
     async with rig(scale=scale) as r:
         r.inbound(messages)
-        await until(lambda: _half_stored(r), WAIT, "half the burst stored")
+        await until(lambda: _half_stored(r), patience(messages), "half the burst stored")
         r.apis[0].kill()
         await asyncio.sleep(1.0)
         await r.apis[0].start()
-        recovery = await until(r.all_stored, WAIT, "every message stored after the restart")
+        recovery = await until(r.all_stored, patience(messages), "every message stored after the restart")
         return await r.result("API SIGKILLed mid-burst, restarted", recovery)
 
 
@@ -33,14 +33,14 @@ async def postgres_restart(messages: int, *, scale: float) -> DrillResult:
     async with rig(scale=scale) as r:
         api = r.apis[0]
         r.inbound(messages)
-        await until(lambda: _half_stored(r), WAIT, "half the burst stored")
+        await until(lambda: _half_stored(r), patience(messages), "half the burst stored")
         await r.postgres.stop()
         await until(lambda: _not(api.ready), 30, "/ready false while PostgreSQL is down")
         await asyncio.sleep(1.0)
         await r.postgres.start()
         started = time.monotonic()
         ready = await until(api.ready, 60, "/ready true again")
-        await until(r.all_stored, WAIT, "every message stored after the restart")
+        await until(r.all_stored, patience(messages), "every message stored after the restart")
         note = f"/ready: true → false → true ({ready:.1f} s after PostgreSQL was back)"
         return await r.result("PostgreSQL restarted mid-burst", _since(started), note)
 
@@ -55,7 +55,7 @@ async def downtime_then_backfill(messages: int, *, scale: float) -> DrillResult:
     async with rig(scale=scale) as r:
         api = r.apis[0]
         r.inbound(messages // 2)
-        await until(r.all_stored, WAIT, "the first half stored")
+        await until(r.all_stored, patience(messages), "the first half stored")
         api.stop()
         r.inbound(messages - messages // 2, start=messages // 2)
         await r.waha.sim.sender.join()  # every retry of every missed delivery is used up
@@ -64,7 +64,7 @@ async def downtime_then_backfill(messages: int, *, scale: float) -> DrillResult:
         r.waha.sim.session.disconnect()
         r.waha.sim.session.reconnect()  # session.status WORKING → the API backfills
         started = time.monotonic()
-        await until(r.all_stored, WAIT, "backfill stored every missed message")
+        await until(r.all_stored, patience(messages), "backfill stored every missed message")
         note = f"{given_up} failed deliveries given up by WAHA"
         return await r.result("API down past the retry window, session reconnects", _since(started), note)
 
@@ -84,7 +84,7 @@ async def two_replicas(messages: int, *, scale: float) -> DrillResult:
     async with rig(scale=scale, replicas=2) as r:
         started = time.monotonic()
         r.inbound(messages)
-        await until(r.all_stored, WAIT, "every message stored")
+        await until(r.all_stored, patience(messages), "every message stored")
         await r.waha.sim.sender.join()
         return await r.result("same burst to two API replicas at once", _since(started), "no fault")
 

@@ -35,6 +35,9 @@ async def test_the_same_burst_to_two_replicas_stores_one_row_per_message() -> No
     assert _clean(result) == (300, 300, 0, 0)
 
 
-async def test_operator_killed_mid_reconcile_converges_without_duplicate_children() -> None:
+async def test_operator_killed_mid_reconcile_converges_without_duplicate_children_or_waha_restarts() -> None:
+    """Converged: four children and WAHA WORKING per session; each WAHA started once (at its boot)."""
     result = await operator_drill.operator_sigkill(20)
     assert _clean(result) == (20, 20, 0, 0)
+    assert result.double_restarts == 0
+    assert result.note.endswith("WAHA starts 20 (0 never started), pod rolls 0")

@@ -174,3 +174,12 @@ async def test_paired_boot_comes_up_working_without_a_qr(recorder: Recorder) -> 
     await _until(machine, S.WORKING)
     machine.close()
     assert (recorder.statuses, machine.me) == ([S.STARTING, S.WORKING], ME)
+
+
+async def test_starts_counts_every_start_but_not_the_login_after_a_scan(session: SessionMachine) -> None:
+    await _working(session)  # start, then the scan's own STARTING → WORKING
+    assert session.starts == 1
+    session.restart()
+    await _until(session, S.WORKING)
+    session.logout()
+    assert session.starts == 3
