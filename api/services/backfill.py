@@ -172,6 +172,8 @@ class Backfiller:
                     asyncpg.InterfaceError,
                 ) as error:
                     log.warning("backfill failed", session=session_name, error=repr(error))
+                except Exception:  # a background task's edge: logged with its traceback, never lost
+                    log.exception("backfill crashed", session=session_name)
                 if session_name not in self._again:
                     return
         finally:

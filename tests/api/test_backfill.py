@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
-from conectafy.api.services.backfill import _plan
+from conectafy.api.services.backfill import Backfiller, _plan
 from conectafy.api.store.sessions import SessionRow
 from conectafy.cli import app as cli
 from conectafy.simulator import RunningSimulator, SimulatorConfig, run_simulator
@@ -148,3 +148,19 @@ def test_plan_reads_each_chat_from_where_its_stored_history_ends(
     chats: list[tuple[str, int | None]], stored: dict[str, datetime], expected: list[tuple[str, int | None]]
 ) -> None:
     assert [(c.chat_id, c.since) for c in _plan(chats, stored)] == expected
+
+
+class _BrokenDirectory:
+    async def waha_client(self, session_name: str) -> Any:
+        raise RuntimeError("an error nobody expected")
+
+
+async def test_an_unexpected_backfill_error_is_handled_in_the_task(
+    db_pool: asyncpg.Pool, session: SessionRow
+) -> None:
+    """Logged with its traceback there, instead of "Task exception was never retrieved" at exit."""
+    backfiller = Backfiller(db_pool)
+    backfiller.schedule(session.session_name, _BrokenDirectory())  # type: ignore[arg-type]
+    [task] = backfiller._running.values()
+    await backfiller.drain()
+    assert task.done() and task.exception() is None
