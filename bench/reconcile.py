@@ -75,6 +75,7 @@ class Result:
     idle_requests: int | None = None
     idle_cpu: float = 0.0
     peak_rss: int = 0
+    rest_rss: int = 0
     load: list[str] = field(default_factory=list)
     profile: list[tuple[str, str]] = field(default_factory=list)
     idle_kinds: list[tuple[str, str]] = field(default_factory=list)
@@ -149,6 +150,7 @@ async def idle(
     after = await requests()
     result.idle_seconds = time.monotonic() - started
     result.idle_cpu = cpu_seconds(process) - cpu
+    result.rest_rss = process.memory_info().rss
     result.idle_requests = None if before is None or after is None else after - before
 
 
@@ -367,6 +369,7 @@ def print_table(args: argparse.Namespace, result: Result) -> None:
         ("seconds until every child exists", converged),
         ("operator CPU seconds while converging", f"{result.converge_cpu:.1f}"),
         ("operator peak RSS (MiB)", f"{result.peak_rss / 2**20:.0f}"),
+        ("operator RSS at the end of the idle phase (MiB)", f"{result.rest_rss / 2**20:.0f}"),
         (f"idle: Kubernetes requests/s over {result.idle_seconds:.0f} s", idle_rate),
         ("idle: operator CPU (share of one core)", idle_cpu),
         ("load average at start / converged / end", " | ".join(result.load)),
