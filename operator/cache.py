@@ -168,6 +168,14 @@ class Ledger:
             return False
         return deleted or str(meta.get("resourceVersion") or "") not in entry[1]
 
+    def last_write(self, resource: Resource, body: Mapping[str, Any]) -> str | None:
+        """The version our latest write of this child got. A heal that waited for the session's lock
+        and finds it changed knows another path (the timer, a handler) wrote the child meanwhile: that
+        force-apply already put our fields back, and the cache may not show it yet."""
+        meta = body.get("metadata") or {}
+        entry = self._applied.get(self._key(resource, meta.get("namespace", ""), meta.get("name", "")))
+        return entry[1][-1] if entry and entry[1] else None
+
     def record(self, resource: Resource, desired: Mapping[str, Any], live: Mapping[str, Any]) -> None:
         meta = desired["metadata"]
         key = self._key(resource, meta["namespace"], meta["name"])

@@ -161,7 +161,10 @@ async def on_child_event(
         return  # the session is gone or going: garbage collection takes its children
     ref = session_ref(owner)
     guard = memo["guards"].get(ref.uid)
+    written = clients.ledger.last_write(param, body)
     async with guard.lock:
+        if clients.ledger.last_write(param, body) != written:
+            return  # written again while we waited: that write healed it
         previous = guard.status or previous_status(owner.get("status") or {})
         if reconcile.rejected_this_generation(ref, previous):
             return

@@ -90,3 +90,12 @@ def test_a_cache_lagging_behind_our_own_writes_is_not_drift() -> None:
         ledger.is_current(SERVICES, service(), ChildState("waha-bob", "8")),
         ledger.needs_heal(SERVICES, service(version="8"), deleted=False),
     ) == (True, False)
+
+
+def test_the_last_write_tells_a_waiting_heal_that_another_path_wrote_the_child() -> None:
+    ledger = Ledger()
+    ledger.record(SERVICES, service(), service(version="8"))
+    edited_by_hand = service(version="9")
+    seen = ledger.last_write(SERVICES, edited_by_hand)
+    ledger.record(SERVICES, service(), service(version="10"))  # the timer healed it meanwhile
+    assert (seen, ledger.last_write(SERVICES, edited_by_hand)) == ("8", "10")
