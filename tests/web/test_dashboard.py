@@ -97,7 +97,7 @@ async def pair_by_qr(
 ) -> None:
     """QR shown, replaced when WAHA rotates it, then the success state the moment the phone scans."""
     qr = page.get_by_test_id("qr-image")
-    await expect(qr).to_be_visible()
+    await expect(qr).to_be_visible(timeout=45_000)  # the operator starts WAHA first: slow on a busy machine
     await expect(page.get_by_test_id("session-status")).to_have_text("Scan QR")
     await shoot(page, "qr")
     assert decode_qr(await qr.screenshot()) == [current_qr(sim)]
