@@ -19,11 +19,13 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import psutil
 from fastapi import FastAPI
 
 from conectafy.api.embedded import EmbeddedPostgres
+from conectafy.api.migrate import migrate
 
 KEY = "bench-webhook-key"
 NAMESPACE = "bench"
@@ -87,6 +89,18 @@ async def database(dsn: str | None) -> AsyncIterator[str]:
             yield await server.start()
         finally:
             await server.stop()
+
+
+async def empty_database(dsn: str) -> None:
+    """Migrated, and without the rows of an earlier run."""
+    await migrate(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "TRUNCATE events, webhook_deliveries, contacts, messages, whatsapp_sessions CASCADE"
+        )
+    finally:
+        await conn.close()
 
 
 def free_port() -> int:

@@ -21,21 +21,32 @@ import asyncio
 import json
 import os
 import statistics
+import sys
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
-from api_server import KEY, NAMESPACE, api_process, cpu_seconds, database  # bench/ is sys.path[0]
+from api_server import (  # bench/: sys.path[0]
+    KEY,
+    NAMESPACE,
+    api_process,
+    cpu_seconds,
+    database,
+    empty_database,
+)
 
 from conectafy.api.db import create_pool
-from conectafy.api.migrate import migrate
 from conectafy.api.services import waha_events as wire
 from conectafy.api.services.group_commit import GroupCommit
 from conectafy.api.store import deliveries as deliveries_store
 from conectafy.waha.signing import HMAC_ALGORITHM_HEADER, HMAC_HEADER, sign_body
 from conectafy.waha.webhooks import MessageEvent, parse_webhook
+
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # appended: the stdlib `operator` stays first
+from tests.api.push import deliver_raw
 
 SESSION = "bench-session"
 CONTACTS = 1000
@@ -109,17 +120,8 @@ async def _post_all(
         while not jobs.empty():
             request = signed[jobs.get_nowait()]
             started = time.perf_counter()
-            writer.write(request)
-            status = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            answer = await reader.readexactly(length)
+            await deliver_raw(reader, writer, request)
             latencies.append(time.perf_counter() - started)
-            if not status.startswith(b"HTTP/1.1 200") or b'"stored"' not in answer:
-                raise RuntimeError(f"delivery refused: {status!r} {answer!r}")
     finally:
         writer.close()
 
@@ -187,12 +189,9 @@ async def load_raw(
 
 
 async def _prepare(dsn: str) -> None:
-    await migrate(dsn)
+    await empty_database(dsn)
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute(
-            "TRUNCATE events, webhook_deliveries, contacts, messages, whatsapp_sessions CASCADE"
-        )
         await conn.execute(
             "INSERT INTO whatsapp_sessions (user_id, session_name) VALUES ($1, $2)", uuid.uuid4(), SESSION
         )

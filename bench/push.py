@@ -24,9 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-from api_server import JWT_SECRET, KEY, NAMESPACE, api_process, cpu_seconds, database  # bench/: sys.path[0]
-
-from conectafy.api.migrate import migrate
+from api_server import (  # bench/: sys.path[0]
+    JWT_SECRET,
+    KEY,
+    NAMESPACE,
+    api_process,
+    cpu_seconds,
+    database,
+    empty_database,
+)
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))  # appended: the stdlib `operator` stays first
 from tests.api.push import PushResult, create_users, run_push
@@ -61,21 +67,10 @@ def _line(workers: int, result: PushResult, asked: int, api_cpu: float) -> str:
     )
 
 
-async def _prepare(dsn: str) -> None:
-    await migrate(dsn)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(
-            "TRUNCATE events, webhook_deliveries, contacts, messages, whatsapp_sessions CASCADE"
-        )
-    finally:
-        await conn.close()
-
-
 async def main(args: argparse.Namespace) -> None:
     load_at_start = os.getloadavg()
     async with database(args.dsn) as dsn:
-        await _prepare(dsn)
+        await empty_database(dsn)
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
         users = await create_users(pool, max(1, max(args.clients) // args.per_user), prefix="push",
                                    jwt_secret=JWT_SECRET)  # fmt: skip
