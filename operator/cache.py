@@ -159,21 +159,23 @@ class Ledger:
         entry = self._applied.get(self._key(resource, meta["namespace"], meta["name"]))
         return entry is not None and entry[0] == digest(desired) and cached.resource_version in entry[1]
 
+    def _entry_of(self, resource: Resource, body: Mapping[str, Any]) -> tuple[str, tuple[str, ...]] | None:
+        meta = body.get("metadata") or {}
+        return self._applied.get(self._key(resource, meta.get("namespace", ""), meta.get("name", "")))
+
     def needs_heal(self, resource: Resource, body: Mapping[str, Any], *, deleted: bool) -> bool:
         """Whether a child's watch event shows someone else's change: a deletion, or a version that
         is not one of our writes. Children this process never applied are left to resume/timer."""
-        meta = body.get("metadata") or {}
-        entry = self._applied.get(self._key(resource, meta.get("namespace", ""), meta.get("name", "")))
+        entry = self._entry_of(resource, body)
         if entry is None:
             return False
-        return deleted or str(meta.get("resourceVersion") or "") not in entry[1]
+        return deleted or str((body.get("metadata") or {}).get("resourceVersion") or "") not in entry[1]
 
     def last_write(self, resource: Resource, body: Mapping[str, Any]) -> str | None:
         """The version our latest write of this child got. A heal that waited for the session's lock
         and finds it changed knows another path (the timer, a handler) wrote the child meanwhile: that
         force-apply already put our fields back, and the cache may not show it yet."""
-        meta = body.get("metadata") or {}
-        entry = self._applied.get(self._key(resource, meta.get("namespace", ""), meta.get("name", "")))
+        entry = self._entry_of(resource, body)
         return entry[1][-1] if entry and entry[1] else None
 
     def record(self, resource: Resource, desired: Mapping[str, Any], live: Mapping[str, Any]) -> None:

@@ -67,7 +67,8 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             self._prepare_apply(request)
         version = None
         if request.resource is not None and request.action in (kmock.action.CREATE, kmock.action.UPDATE):
-            version = self._stamp(request)
+            self._stamp(request)
+            version = self.last_version
         try:
             return await super()._handle(request)
         except jsonpatch.JsonPatchTestFailed as error:  # a stale resourceVersion: 422, as a real server
@@ -111,15 +112,15 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         self._applied_owners[key] = ours
         meta["ownerReferences"] = [*theirs, *(meta.get("ownerReferences") or [])] or None
 
-    def _stamp(self, request: Any) -> int:
+    def _stamp(self, request: Any) -> None:
         self.last_version = next(self.versions)
         self._unapplied.add(self.last_version)
         version = str(self.last_version)
         if isinstance(request.data, list):  # JSON patch (kopf's finalizers)
             request.data.append({"op": "replace", "path": "/metadata/resourceVersion", "value": version})
-            return self.last_version
+            return
         if not isinstance(request.data, dict):
-            return self.last_version
+            return
         meta = request.data.setdefault("metadata", {})
         meta["resourceVersion"] = version
         if request.action == kmock.action.CREATE and meta.get("generateName") and not meta.get("name"):
@@ -132,9 +133,8 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             try:
                 current = self.objects[request.resource, request.namespace, request.name].get("metadata", {})
             except KeyError:
-                return self.last_version  # kmock answers 404 itself
+                return  # kmock answers 404 itself
             meta["generation"] = int(current.get("generation") or 0) + 1
-        return self.last_version
 
     def _stamp_created(self, meta: dict[str, Any]) -> None:
         """More metadata of a new object; the tests' emulator adds none."""
