@@ -117,21 +117,14 @@ class DemoKubelet:
     def _objects(self, resource: str) -> dict[tuple[str, str], dict[str, Any]]:
         return live_objects(self.server, resource)
 
-    def _secrets(self, namespace: str, names: set[str]) -> dict[str, dict[str, str]]:
-        found = self._objects(SECRETS)
-        return {
-            name: pods.decode_secret(found[(namespace, name)]) for name in names if (namespace, name) in found
-        }
-
     def _environment(self, deployment: dict[str, Any]) -> tuple[dict[str, str], str] | None:
         """The container's environment and the session's API key; None while its Secret is missing.
 
         WAHA's environment holds the key's hash; asking WAHA whether it is logged in takes the key."""
-        secrets = self._secrets(deployment["metadata"]["namespace"], pods.secret_names(deployment))
-        try:
-            env = pods.container_env(deployment, secrets)
-        except KeyError:
+        resolved = pods.resolve_env(deployment, self._objects(SECRETS))
+        if resolved is None:
             return None
+        env, secrets = resolved
         return env, next((data[API_KEY] for data in secrets.values() if API_KEY in data), "")
 
     async def start_pod(self, deployment: dict[str, Any]) -> None:

@@ -49,6 +49,23 @@ def container_env(deployment: dict[str, Any], secrets_data: dict[str, dict[str, 
     return env
 
 
+def resolve_env(
+    deployment: dict[str, Any], secrets: dict[tuple[str, str], dict[str, Any]]
+) -> tuple[dict[str, str], dict[str, dict[str, str]]] | None:
+    """The container's environment from the live Secrets (keyed by namespace and name) it names, and
+    their decoded data; None while one of them, or a key, is missing (the kubelet waits)."""
+    namespace = deployment["metadata"]["namespace"]
+    data = {
+        name: decode_secret(secrets[(namespace, name)])
+        for name in secret_names(deployment)
+        if (namespace, name) in secrets
+    }
+    try:
+        return container_env(deployment, data), data
+    except KeyError:
+        return None
+
+
 def secret_names(deployment: dict[str, Any]) -> set[str]:
     env = deployment["spec"]["template"]["spec"]["containers"][0].get("env") or []
     return {

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from conectafy.demo.pods import build_pod, container_env, orphans, template_hash, wanted_replicas
+from conectafy.demo.pods import (
+    build_pod,
+    container_env,
+    orphans,
+    resolve_env,
+    template_hash,
+    wanted_replicas,
+)
 
 
 def deployment(**spec: Any) -> dict[str, Any]:
@@ -38,6 +45,20 @@ def test_container_env_resolves_secret_references() -> None:
 def test_container_env_waits_for_a_missing_secret() -> None:
     with pytest.raises(KeyError):
         container_env(deployment(), {})
+
+
+def test_resolve_env_reads_the_live_secrets_of_the_deployments_namespace() -> None:
+    encoded = base64.b64encode(b"sha512:abc").decode()
+    secret = {"metadata": {"name": "waha-support"}, "data": {"api-key-sha512": encoded}}
+    found = resolve_env(deployment(), {("conectafy", "waha-support"): secret, ("other", "waha-support"): {}})
+    assert found == (
+        {"WHATSAPP_DEFAULT_ENGINE": "GOWS", "WAHA_API_KEY": "sha512:abc"},
+        {"waha-support": {"api-key-sha512": "sha512:abc"}},
+    )
+
+
+def test_resolve_env_waits_while_the_secret_is_missing() -> None:
+    assert resolve_env(deployment(), {("other", "waha-support"): {}}) is None
 
 
 @pytest.mark.parametrize(

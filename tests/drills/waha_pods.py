@@ -108,16 +108,8 @@ class SimKubelet:
         return {name: pod.sim for name, pod in self.running.items()}
 
     def _environment(self, deployment: dict[str, Any]) -> dict[str, str] | None:
-        secrets = live_objects(self.server, SECRETS)
-        data = {
-            name: pods.decode_secret(secrets[(self.namespace, name)])
-            for name in pods.secret_names(deployment)
-            if (self.namespace, name) in secrets
-        }
-        try:
-            return pods.container_env(deployment, data)
-        except KeyError:
-            return None  # its Secret is not there yet: next tick
+        resolved = pods.resolve_env(deployment, live_objects(self.server, SECRETS))
+        return resolved[0] if resolved else None  # None: its Secret is not there yet, next tick
 
     async def _start(self, http: httpx.AsyncClient, deployment: dict[str, Any]) -> None:
         env = self._environment(deployment)
