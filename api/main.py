@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.telemetry import TelemetryConfig
+from starlette.types import ASGIApp
 
 from conectafy.api import metrics
 from conectafy.api.auth import Accounts
@@ -102,6 +103,17 @@ def _lifespan(background: Sequence[BackgroundTask]) -> Callable[[FastAPI], Abstr
     return lifespan
 
 
+class ConectafyApi(FastAPI):
+    """FastAPI with the webhook endpoint as its outermost layer: one request per WhatsApp message skips
+    routing and every middleware (`conectafy.api.routes.webhooks`)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        max_bytes = self.state.settings.max_body_bytes
+        return webhooks.WebhookEndpoint(
+            super().build_middleware_stack(), state=self.state, max_bytes=max_bytes
+        )
+
+
 def create_app(
     settings: ApiSettings | None = None,
     *,
@@ -110,7 +122,7 @@ def create_app(
 ) -> FastAPI:
     """A fully wired app; tests pass their own settings (and may narrow routers/background tasks)."""
     settings = settings or ApiSettings()
-    app = FastAPI(
+    app = ConectafyApi(
         title="Conectafy API",
         version="0.1.0",
         lifespan=_lifespan(default_background_tasks() if background is None else background),
@@ -121,7 +133,6 @@ def create_app(
         capacity=settings.login_rate_limit, window=settings.login_rate_window.total_seconds()
     )
     install_error_handlers(app)
-    app.router.routes.insert(0, webhooks.route)  # the hot path: matched before any other route
     for router in default_routers() if routers is None else routers:
         app.include_router(router)
     if settings.demo:  # `conectafy demo` only: the simulated phone and the banner

@@ -102,12 +102,17 @@ class AccessLog:
         try:
             await self.app(scope, receive, capture)
         finally:
-            elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            HTTP_REQUESTS.labels(scope["method"], route, str(status_code)).inc()
-            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
-            if _access.isEnabledFor(logging.INFO):
-                _log_request(scope, status_code, elapsed)
+            observe_request(scope, route, status_code, time.perf_counter() - started)
+
+
+def observe_request(scope: Scope, route: str, status_code: int, elapsed: float) -> None:
+    """The access log line and HTTP metrics of one request (also for the webhook endpoint, which
+    answers above this middleware)."""
+    HTTP_REQUESTS.labels(scope["method"], route, str(status_code)).inc()
+    HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+    if _access.isEnabledFor(logging.INFO):
+        _log_request(scope, status_code, elapsed)
 
 
 def _log_request(scope: Scope, status_code: int, elapsed: float) -> None:

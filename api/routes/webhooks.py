@@ -6,29 +6,34 @@ and name, as names are only unique per namespace. A namespace this API does not 
 checked on the raw body before anything is parsed or stored; the age of a delivery is not checked,
 because WAHA's retries resend the original envelope for minutes and ingestion is idempotent anyway.
 
-The hottest route of the API (one request per WhatsApp message), so it is a plain Starlette route,
-matched before every other route: no FastAPI dependency injection, request or response models per
-request (issue 13 measured them at over a third of a delivery's CPU). What the route needs lives on
-`app.state` (set at start-up, like `conectafy.api.deps` reads it). The contract stays the typed models
-of `conectafy.waha.webhooks`: the body is decoded and validated once, by `parse_webhook`.
+The hottest path of the API (one request per WhatsApp message), so it is served by a plain ASGI layer
+at the top of the app (`WebhookEndpoint`), before Starlette's routing, its exception wrappers and the
+middleware: issue 13's profiles measured those layers at over a third of a delivery's CPU. It keeps
+what they gave the route — the body size limit, JSON error bodies, the access log and HTTP metrics —
+and the contract stays the typed models of `conectafy.waha.webhooks` (the body is decoded and validated
+once, by `parse_webhook`). What it needs lives on `app.state`, set at start-up; tests replace it there.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from fastapi import HTTPException, status
 from pydantic import BaseModel
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.datastructures import State
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conectafy.api import metrics
+from conectafy.api.errors import error_body
+from conectafy.api.middleware import observe_request
 from conectafy.api.services.backfill import reconnected
 from conectafy.api.services.ingest import Outcome, ingest_delivery
+from conectafy.logs import get_logger
 from conectafy.session import NAME_PATTERN
+from conectafy.waha.signing import HMAC_ALGORITHM_HEADER, HMAC_HEADER
 from conectafy.waha.webhooks import (
     InvalidSignature,
     InvalidWebhook,
@@ -38,9 +43,18 @@ from conectafy.waha.webhooks import (
     verify_signature,
 )
 
+log = get_logger(__name__)
+
+PATH = "/webhooks/waha/{namespace}/{session}"
+_PATH = re.compile(r"/webhooks/waha/([^/]+)/([^/]+)")
 #: A name that cannot be a WhatsAppSession is unknown without asking the directory (no Kubernetes read).
 _SESSION_NAME = re.compile(NAME_PATTERN)
-PATH = "/webhooks/waha/{namespace}/{session}"
+#: The two signature headers, as ASGI spells header names (lowercase bytes).
+_SIGNATURE_HEADERS = {
+    HMAC_HEADER.lower().encode(): HMAC_HEADER,
+    HMAC_ALGORITHM_HEADER.lower().encode(): HMAC_ALGORITHM_HEADER,
+}
+_JSON = (b"content-type", b"application/json")
 
 
 class WebhookAck(BaseModel):
@@ -52,14 +66,22 @@ class WebhookAck(BaseModel):
     event: str
 
 
-def _ack(outcome: Outcome, event: str) -> Response:
-    """The WebhookAck body, serialised directly (the two strings need no response-model validation)."""
-    return Response(orjson.dumps({"outcome": outcome, "event": event}), media_type="application/json")
+@dataclass
+class Rejected(Exception):
+    """A delivery answered with an error body instead of being stored."""
+
+    status: int
+    detail: Any
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
-def _unknown_session(event: str) -> HTTPException:
+class ClientGone(Exception):
+    """The sender hung up before its body arrived: nothing to store, nobody to answer."""
+
+
+def _unknown_session(event: str) -> Rejected:
     metrics.WEBHOOK_DELIVERIES.labels(event, "unknown_session").inc()
-    return HTTPException(status.HTTP_404_NOT_FOUND, "unknown session")
+    return Rejected(404, "unknown session")
 
 
 def _parse(raw: bytes) -> WebhookEvent:
@@ -70,31 +92,49 @@ def _parse(raw: bytes) -> WebhookEvent:
     except InvalidWebhook as error:
         metrics.WEBHOOK_DELIVERIES.labels("", "invalid").inc()
         if isinstance(error, WebhookNotJson):
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
-        raise HTTPException(422, error.errors) from error
+            raise Rejected(400, str(error)) from error
+        raise Rejected(422, error.errors) from error
 
 
-async def _verified_body(request: Request, key: str) -> bytes:
-    raw = await request.body()
+def _verify(raw: bytes, scope: Scope, key: str) -> None:
+    headers = {
+        _SIGNATURE_HEADERS[name]: value.decode("latin-1")
+        for name, value in scope["headers"]
+        if name in _SIGNATURE_HEADERS
+    }
     try:
-        verify_signature(raw, request.headers, key)
+        verify_signature(raw, headers, key)
     except InvalidSignature as error:
         metrics.WEBHOOK_REJECTED_SIGNATURES.inc()
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
-    return raw
+        raise Rejected(401, str(error)) from error
 
 
-async def receive_waha_webhook(request: Request) -> Response:
-    """Verify, dedupe and store one delivery; 401 unsigned/forged, 404 unknown session, 200 otherwise."""
-    state: Any = request.app.state
-    namespace, session = request.path_params["namespace"], request.path_params["session"]
-    directory = state.session_directory
-    ours = namespace == directory.namespace and _SESSION_NAME.fullmatch(session)
-    key = await directory.webhook_key(session) if ours else None
-    if key is None:
-        raise _unknown_session("")
-    raw = await _verified_body(request, key)
+async def _read_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes:
+    """The whole body, refused with 413 past `max_bytes` (declared or streamed), like `BodySizeLimit`."""
+    too_large = Rejected(413, f"request body exceeds {max_bytes} bytes")
+    for name, value in scope["headers"]:
+        if name == b"content-length" and (not value.isdigit() or int(value) > max_bytes):
+            raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        if not message.get("more_body", False):
+            return chunk if not chunks else b"".join([*chunks, chunk])
+        chunks.append(chunk)
+
+
+async def _deliver(state: Any, scope: Scope, raw: bytes, session: str, key: str) -> bytes:
+    """Verify, dedupe and store one delivery; the WebhookAck body."""
+    _verify(raw, scope, key)
     event = _parse(raw)
+    directory = state.session_directory
     writer = getattr(state, "message_writer", None)
     result = await ingest_delivery(
         state.pool, session_name=session, event=event, nudger=directory, writer=writer, raw=raw
@@ -108,8 +148,66 @@ async def receive_waha_webhook(request: Request) -> Response:
     backfiller = getattr(state, "backfiller", None)
     if backfiller is not None and result.outcome == "stored" and reconnected(event):
         backfiller.schedule(session, directory)  # what WAHA gave up delivering while we were away
-    return _ack(result.outcome, event.event)
+    return orjson.dumps({"outcome": result.outcome, "event": event.event})
 
 
-#: Registered first in the app's routes (`conectafy.api.main`), so no other route is tried before it.
-route = Route(PATH, receive_waha_webhook, methods=["POST"], name="receive_waha_webhook")
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point (`root_path`), as Starlette's router matches it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+async def _send_json(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    length = (b"content-length", str(len(body)).encode())
+    await send({"type": "http.response.start", "status": status, "headers": [_JSON, length, *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class WebhookEndpoint:
+    """The app's outermost layer: serves `PATH` itself and passes every other request on to `app`.
+
+    401 unsigned/forged, 404 unknown session, 400/422 malformed, 413 too large, 405 not a POST, 200
+    otherwise; an unexpected failure is logged and answered 500, so WAHA retries and nothing is lost."""
+
+    def __init__(self, app: ASGIApp, *, state: State, max_bytes: int) -> None:
+        self.app = app
+        self.state = state
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = _PATH.fullmatch(_route_path(scope)) if scope["type"] == "http" else None
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        try:
+            status, body, headers = 200, await self._answer(scope, receive, *match.groups()), []
+        except Rejected as rejected:
+            status, body, headers = (
+                rejected.status,
+                orjson.dumps(error_body(rejected.status, rejected.detail)),
+                rejected.headers,
+            )
+        except ClientGone:
+            return
+        except Exception:
+            log.exception("unhandled error", method=scope["method"], path=scope["path"])
+            status, body, headers = (
+                500,
+                orjson.dumps({"error": "internal", "detail": "internal server error"}),
+                [],
+            )
+        await _send_json(send, status, body, headers)
+        observe_request(scope, PATH, status, time.perf_counter() - started)
+
+    async def _answer(self, scope: Scope, receive: Receive, namespace: str, session: str) -> bytes:
+        if scope["method"] != "POST":
+            raise Rejected(405, "Method Not Allowed", [(b"allow", b"POST")])
+        raw = await _read_body(scope, receive, self.max_bytes)
+        directory = self.state.session_directory
+        ours = namespace == directory.namespace and _SESSION_NAME.fullmatch(session)
+        key = await directory.webhook_key(session) if ours else None
+        if key is None:
+            raise _unknown_session("")
+        return await _deliver(self.state, scope, raw, session, key)

@@ -597,3 +597,61 @@ async def test_a_dead_letter_is_counted_and_logged_with_its_envelope_id(
         "evt_poison_logged",
         session.session_name,
     )
+
+
+# --- the endpoint answers above the middleware (issue 13): it keeps their limits, errors and metrics -----
+
+
+async def test_a_get_on_the_webhook_path_is_json_405(client: httpx.AsyncClient, session: SessionRow) -> None:
+    answer = await client.get(f"/webhooks/waha/{NAMESPACE}/{session.session_name}")
+    assert (answer.status_code, answer.headers["allow"], answer.json()) == (
+        405,
+        "POST",
+        {"error": "method_not_allowed", "detail": "Method Not Allowed"},
+    )
+
+
+async def test_an_oversized_delivery_is_413_and_stores_nothing(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    body = _with_payload(TEXT, "evt_huge", body="x" * (4 * 1024 * 1024))
+    answer = await deliver(client, session.session_name, body)
+    assert (answer.status_code, answer.json()) == (
+        413,
+        {"error": "payload_too_large", "detail": "request body exceeds 4194304 bytes"},
+    )
+    assert await conn.fetchval("SELECT count(*) FROM messages") == 0
+
+
+async def test_an_oversized_streamed_delivery_is_413(client: httpx.AsyncClient, session: SessionRow) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(5):
+            yield b"x" * (1024 * 1024)
+
+    answer = await client.post(f"/webhooks/waha/{NAMESPACE}/{session.session_name}", content=chunks())
+    assert answer.status_code == 413
+
+
+async def test_a_delivery_that_fails_unexpectedly_is_a_logged_json_500(
+    client: httpx.AsyncClient, session: SessionRow, directory: MemoryDirectory
+) -> None:
+    async def broken(session_name: str) -> str | None:
+        raise RuntimeError("directory down")
+
+    directory.webhook_key = broken  # type: ignore[method-assign]
+    with structlog.testing.capture_logs() as logs:
+        answer = await deliver(client, session.session_name, sample_body(TEXT))
+    assert (answer.status_code, answer.json()) == (
+        500,
+        {"error": "internal", "detail": "internal server error"},
+    )
+    assert [entry["log_level"] for entry in logs if entry["event"] == "unhandled error"] == ["error"]
+
+
+async def test_a_delivery_is_counted_under_its_route_template(
+    client: httpx.AsyncClient, session: SessionRow
+) -> None:
+    labels = {"method": "POST", "route": "/webhooks/waha/{namespace}/{session}", "status": "200"}
+    before = REGISTRY.get_sample_value("conectafy_api_http_requests_total", labels) or 0
+    await deliver(client, session.session_name, sample_body(TEXT))
+    assert REGISTRY.get_sample_value("conectafy_api_http_requests_total", labels) == before + 1
