@@ -9,6 +9,7 @@ values, and post Events through kopf (queued and retried by kopf; a failed post 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Mapping
@@ -22,7 +23,8 @@ from conectafy import labels
 from conectafy.kube.children import delete_child, get_child
 from conectafy.kube.client import SECRETS, KubeClient, decode_secret
 from conectafy.kube.errors import KubeError
-from conectafy.operator import cache, observed, reconcile, waha_sync
+from conectafy.memory import release_periodically
+from conectafy.operator import cache, connections, observed, reconcile, waha_sync
 from conectafy.operator.children import ensure_children
 from conectafy.operator.guard import Guards
 from conectafy.operator.identity import MANAGED_BY
@@ -35,6 +37,9 @@ RESOURCE = (GROUP, VERSION, PLURAL)
 RESTARTED_AT_FIELD = ("metadata", "annotations", labels.RESTARTED_AT)
 HINT_FIELD = ("metadata", "annotations", labels.WAHA_STATUS_HINT_AT)
 KOPF_PREFIX = "kopf.conectafy.io"
+#: How often freed heap memory goes back to the kernel (`conectafy.memory`): a few ms each time.
+MEMORY_RELEASE_INTERVAL = 10.0
+MEMORY_RELEASER = "memory_releaser"  # the memo key of that task
 API_RETRY_DELAY = 10.0  # seconds; kopf's default (60 s) is too long for a blip of the API server
 log = logging.getLogger(__name__)
 
@@ -271,9 +276,11 @@ def build_registry(
     scanning: bool = True,
     guards: Guards | None = None,
     serving: observed.Serving | None = None,
+    kopf_connections: int | None = None,
 ) -> kopf.OperatorRegistry:
     """All handlers, registered with the timer intervals from `settings`; `guards` may be given to
-    watch the sessions' reconciles from outside (tests, the benchmark); `serving`: the /metrics."""
+    watch the sessions' reconciles from outside (tests, the benchmark); `serving`: the /metrics;
+    `kopf_connections`: the bound of kopf's own connection pool (`connections.pool_size`)."""
     registry = kopf.OperatorRegistry()
     operator_settings = settings
     session_guards = guards if guards is not None else Guards()
@@ -287,18 +294,24 @@ def build_registry(
             kube=KubeClient.from_config(), ledger=cache.Ledger(), waha=waha_sync.WahaClients()
         )
         await observed.start(memo, serving, standalone=standalone, priority=priority)
+        memo[MEMORY_RELEASER] = asyncio.create_task(release_periodically(MEMORY_RELEASE_INTERVAL))
 
     @kopf.on.cleanup(registry=registry)
     async def close(memo: kopf.Memo, **_: Any) -> None:
+        memo[MEMORY_RELEASER].cancel()
         await observed.stop(memo)
         clients: reconcile.Clients = memo["clients"]
         await clients.waha.aclose()
         await clients.kube.aclose()
 
     @kopf.on.login(registry=registry)
-    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-        """In a pod: the service account; outside (development, e2e, bench): KUBECONFIG."""
-        return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+    async def login(**kwargs: Any) -> kopf.ConnectionInfo | kopf.AiohttpSession | None:
+        """In a pod: the service account; outside (development, e2e, bench): KUBECONFIG. Through a
+        bounded pool of connections when `kopf_connections` is given (`conectafy.operator.connections`)."""
+        info = kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+        if info is None or kopf_connections is None:
+            return info
+        return connections.bounded_session(info, kopf_connections)
 
     _register_caches(registry)
     kopf.on.create(*RESOURCE, registry=registry)(on_session_create)

@@ -21,6 +21,7 @@ def run_operator(
     import kopf
 
     from conectafy.logs import configure_logging
+    from conectafy.operator.connections import pool_size
     from conectafy.operator.handlers import build_registry, needs_cluster_scanning
     from conectafy.operator.observed import Serving
     from conectafy.settings import get_operator_settings
@@ -32,7 +33,13 @@ def run_operator(
     if metrics:
         namespace = None if clusterwide else sorted(namespaces)[0]
         serving = Serving(metrics, peering=None if standalone else peering, namespace=namespace)
-    registry = build_registry(settings, standalone=standalone, scanning=scanning, serving=serving)
+    registry = build_registry(
+        settings,
+        standalone=standalone,
+        scanning=scanning,
+        serving=serving,
+        kopf_connections=pool_size(namespaces, clusterwide=clusterwide, scanning=scanning),
+    )
     asyncio.run(
         kopf.operator(
             registry=registry,

@@ -139,11 +139,15 @@ async def running_operator(
     settings: OperatorSettings,
     guards: Guards | None = None,
     serving: Serving | None = None,
+    kopf_connections: int | None = None,
 ) -> AsyncIterator[KopfRunner]:
     """The real operator entry (kopf CLI `run`) with our registry, cluster-wide, no peering."""
+    registry = build_registry(
+        settings, standalone=True, guards=guards, serving=serving, kopf_connections=kopf_connections
+    )
     runner = KopfRunner(
         ["run", "--standalone", "--all-namespaces"],
-        registry=build_registry(settings, standalone=True, guards=guards, serving=serving),
+        registry=registry,
         timeout=30,
     )
     await asyncio.to_thread(runner.__enter__)

@@ -45,8 +45,6 @@ UID = "0d6b1c2e-0000-4000-8000-0000000000b1"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
-
-
 async def scrape(url: str) -> Samples:
     async with httpx.AsyncClient() as client:
         response = await client.get(url)
