@@ -18,6 +18,7 @@ import pytest
 import yaml
 from kopf.testing import KopfRunner
 
+from conectafy.operator.connections import pool_size
 from conectafy.operator.handlers import build_registry
 from conectafy.settings import OperatorSettings
 from conectafy.simulator.config import SimulatorConfig
@@ -130,7 +131,8 @@ async def run_operator(
         "FAILED_RESTART_BACKOFF_BASE": "1",
     }.items():
         monkeypatch.setenv(f"CONECTAFY_{key}", value)
-    registry = build_registry(OperatorSettings(), standalone=True)
+    pool = pool_size([namespace], clusterwide=False, scanning=False)  # as `conectafy operator` bounds it
+    registry = build_registry(OperatorSettings(), standalone=True, kopf_connections=pool)
     runner = KopfRunner(["run", "--standalone", "--namespace", namespace], registry=registry, timeout=60)
     await asyncio.to_thread(runner.__enter__)
     try:
