@@ -322,6 +322,27 @@ async def release_and_delete(api: Any, namespace: str) -> None:
             pass
     async with api.call_api("DELETE", version="v1", url=f"namespaces/{namespace}"):
         pass
+    await namespace_gone(api, namespace)
+
+
+#: How long the end of a cluster run waits for its namespace to be gone.
+NAMESPACE_DELETION_WAIT = 600.0
+
+
+async def namespace_gone(api: Any, namespace: str) -> None:
+    """Deleting 500 sessions' namespace takes the namespace controller and the garbage collector a
+    minute or more; a next run started meanwhile would share the control plane with that work."""
+    import kr8s
+
+    deadline = time.monotonic() + NAMESPACE_DELETION_WAIT
+    while time.monotonic() < deadline:
+        try:
+            async with api.call_api("GET", version="v1", url=f"namespaces/{namespace}"):
+                pass
+        except kr8s.NotFoundError:
+            return
+        await asyncio.sleep(2)
+    print(f"warning: namespace {namespace} is still being deleted", file=sys.stderr)
 
 
 def apiserver_requests(metrics: str) -> int:

@@ -138,13 +138,30 @@ def digest(desired: Mapping[str, Any]) -> str:
 OWN_VERSIONS = 4
 
 
+@dataclass(frozen=True)
+class _Applied:
+    """What we last applied to one child, the versions the server answered, and that child's
+    generation and metadata as our last write left them (`_untouched`)."""
+
+    intent: str
+    versions: tuple[str, ...]
+    untouched: str
+
+
+def _untouched(body: Mapping[str, Any]) -> str:
+    """A child's spec generation and metadata: what another writer's change of our fields alters, and
+    a controller's status update does not (a Deployment's status moves several times per rollout)."""
+    meta = body.get("metadata") or {}
+    return digest({key: meta.get(key) for key in ("generation", "labels", "annotations", "ownerReferences")})
+
+
 class Ledger:
     """What the operator last applied to each child and the versions the server answered.
 
     In memory: after a restart every child is applied once (resume), then only on change."""
 
     def __init__(self) -> None:
-        self._applied: dict[tuple[str, str, str], tuple[str, tuple[str, ...]]] = {}
+        self._applied: dict[tuple[str, str, str], _Applied] = {}
 
     @staticmethod
     def _key(resource: Resource, namespace: str, name: str) -> tuple[str, str, str]:
@@ -157,33 +174,54 @@ class Ledger:
             return False
         meta = desired["metadata"]
         entry = self._applied.get(self._key(resource, meta["namespace"], meta["name"]))
-        return entry is not None and entry[0] == digest(desired) and cached.resource_version in entry[1]
+        return (
+            entry is not None
+            and entry.intent == digest(desired)
+            and cached.resource_version in entry.versions
+        )
 
-    def _entry_of(self, resource: Resource, body: Mapping[str, Any]) -> tuple[str, tuple[str, ...]] | None:
+    def _entry_of(self, resource: Resource, body: Mapping[str, Any]) -> _Applied | None:
         meta = body.get("metadata") or {}
         return self._applied.get(self._key(resource, meta.get("namespace", ""), meta.get("name", "")))
 
     def needs_heal(self, resource: Resource, body: Mapping[str, Any], *, deleted: bool) -> bool:
         """Whether a child's watch event shows someone else's change: a deletion, or a version that
-        is not one of our writes. Children this process never applied are left to resume/timer."""
+        is not one of our writes. Children this process never applied are left to resume/timer.
+
+        A kind with a spec generation (Deployments) whose generation and metadata are as our last write
+        left them changed only in status (the controller's rollout): that version is taken as ours, so
+        neither this event nor the next timer tick applies anything."""
         entry = self._entry_of(resource, body)
         if entry is None:
             return False
-        return deleted or str((body.get("metadata") or {}).get("resourceVersion") or "") not in entry[1]
+        version = str((body.get("metadata") or {}).get("resourceVersion") or "")
+        if deleted or version in entry.versions:
+            return deleted
+        if (body.get("metadata") or {}).get("generation") and _untouched(body) == entry.untouched:
+            self._adopt(resource, body, entry, version)
+            return False
+        return True
+
+    def _adopt(self, resource: Resource, body: Mapping[str, Any], entry: _Applied, version: str) -> None:
+        meta = body.get("metadata") or {}
+        key = self._key(resource, meta.get("namespace", ""), meta.get("name", ""))
+        self._applied[key] = _Applied(
+            entry.intent, (*entry.versions, version)[-OWN_VERSIONS:], entry.untouched
+        )
 
     def last_write(self, resource: Resource, body: Mapping[str, Any]) -> str | None:
         """The version our latest write of this child got. A heal that waited for the session's lock
         and finds it changed knows another path (the timer, a handler) wrote the child meanwhile: that
         force-apply already put our fields back, and the cache may not show it yet."""
         entry = self._entry_of(resource, body)
-        return entry[1][-1] if entry and entry[1] else None
+        return entry.versions[-1] if entry and entry.versions else None
 
     def record(self, resource: Resource, desired: Mapping[str, Any], live: Mapping[str, Any]) -> None:
         meta = desired["metadata"]
         key = self._key(resource, meta["namespace"], meta["name"])
         version = str((live.get("metadata") or {}).get("resourceVersion") or "")
-        known = self._applied.get(key, ("", ()))[1]
-        self._applied[key] = (digest(desired), (*known, version)[-OWN_VERSIONS:])
+        known = entry.versions if (entry := self._applied.get(key)) else ()
+        self._applied[key] = _Applied(digest(desired), (*known, version)[-OWN_VERSIONS:], _untouched(live))
 
     def forget(self, namespace: str, child_name: str) -> None:
         """The session is gone: drop its children's entries (all children share one name)."""

@@ -99,3 +99,28 @@ def test_the_last_write_tells_a_waiting_heal_that_another_path_wrote_the_child()
     seen = ledger.last_write(SERVICES, edited_by_hand)
     ledger.record(SERVICES, service(), service(version="10"))  # the timer healed it meanwhile
     assert (seen, ledger.last_write(SERVICES, edited_by_hand)) == ("8", "10")
+
+
+def deployment(version: str, generation: int = 1, **labels: str) -> dict[str, Any]:
+    meta = {"name": "waha-bob", "namespace": NAMESPACE, "resourceVersion": version, "generation": generation}
+    return {"kind": "Deployment", "metadata": {**meta, "labels": labels}, "spec": {"replicas": 1}}
+
+
+def test_a_controller_status_update_is_not_healed_and_needs_no_write() -> None:
+    """The rollout moves a Deployment's status several times: neither the event nor the timer applies."""
+    ledger = Ledger()
+    ledger.record(DEPLOYMENTS, deployment("8"), deployment("8"))
+    status_only = deployment("9")
+    assert (
+        ledger.needs_heal(DEPLOYMENTS, status_only, deleted=False),
+        ledger.is_current(DEPLOYMENTS, deployment("8"), ChildState("waha-bob", "9")),
+    ) == (False, True)
+
+
+@pytest.mark.parametrize(
+    "edited", [deployment("9", generation=2), deployment("9", app="mine")], ids=["spec", "labels"]
+)
+def test_a_deployment_edited_by_hand_is_healed(edited: dict[str, Any]) -> None:
+    ledger = Ledger()
+    ledger.record(DEPLOYMENTS, deployment("8"), deployment("8"))
+    assert ledger.needs_heal(DEPLOYMENTS, edited, deleted=False) is True
