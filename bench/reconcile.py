@@ -339,8 +339,10 @@ async def namespace_gone(api: Any, namespace: str) -> None:
         try:
             async with api.call_api("GET", version="v1", url=f"namespaces/{namespace}"):
                 pass
-        except kr8s.NotFoundError:
-            return
+        except kr8s.ServerError as error:
+            if error.response is not None and error.response.status_code == 404:
+                return
+            raise
         await asyncio.sleep(2)
     print(f"warning: namespace {namespace} is still being deleted", file=sys.stderr)
 
