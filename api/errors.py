@@ -32,6 +32,14 @@ _CODES = {
 }
 
 
+#: The shape of `error_body`, for the OpenAPI document.
+ERROR_BODY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {"error": {"type": "string"}, "detail": {}},
+}
+
+
 def error_body(status_code: int, detail: Any) -> dict[str, Any]:
     return {"error": _CODES.get(status_code, "error"), "detail": detail}
 

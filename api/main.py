@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import asyncpg
 import httpx
@@ -23,7 +24,7 @@ from conectafy.api.auth.secret import resolve_jwt_secret
 from conectafy.api.auth.supabase import SupabaseAccounts
 from conectafy.api.db import create_pool, pool_in_use, pool_waiting
 from conectafy.api.embedded import EmbeddedPostgres
-from conectafy.api.errors import install_error_handlers
+from conectafy.api.errors import ERROR_BODY_SCHEMA, install_error_handlers
 from conectafy.api.middleware import AccessLog, BodySizeLimit
 from conectafy.api.migrate import migrate
 from conectafy.api.ratelimit import TokenBucketLimiter
@@ -112,6 +113,17 @@ class ConectafyApi(FastAPI):
         return webhooks.WebhookEndpoint(
             super().build_middleware_stack(), state=self.state, max_bytes=max_bytes
         )
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document plus the webhook endpoint, which is not one of its routes."""
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            schema["paths"].update(webhooks.openapi_paths())
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["WebhookAck"] = webhooks.WebhookAck.model_json_schema()
+            schemas["ErrorBody"] = ERROR_BODY_SCHEMA
+            self.openapi_schema = schema
+        return self.openapi_schema
 
 
 def create_app(

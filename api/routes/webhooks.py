@@ -158,6 +158,51 @@ def _route_path(scope: Scope) -> str:
     return path[len(root) :] if root and path.startswith(root) else path
 
 
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+
+
+def openapi_paths() -> dict[str, Any]:
+    """The endpoint's entry in the API's OpenAPI document: it is not a FastAPI route, so FastAPI does
+    not describe it. The body is WAHA's envelope (CONTRACT.md), validated by `parse_webhook`."""
+    path = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in ("namespace", "session")
+    ]
+    signature = [
+        {"name": HMAC_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
+        {
+            "name": HMAC_ALGORITHM_HEADER,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "enum": ["sha512"]},
+        },
+    ]
+    ack = {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookAck"}}}
+    post = {
+        "tags": ["webhooks"],
+        "summary": "Receive a signed WAHA webhook delivery",
+        "operationId": "receive_waha_webhook",
+        "parameters": [*path, *signature],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+            "200": {
+                "description": "Stored, a duplicate, ignored or dead-lettered (see `outcome`)",
+                "content": ack,
+            },
+            "400": _error("The body is not JSON"),
+            "401": _error("Unsigned, another algorithm, or a signature that does not match the body"),
+            "404": _error("No such session in this API's namespace"),
+            "413": _error("The body is larger than the API accepts"),
+            "422": _error("Not a WAHA envelope, or a known event whose payload does not fit"),
+        },
+    }
+    return {PATH: {"post": post}}
+
+
 async def _send_json(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
     length = (b"content-length", str(len(body)).encode())
     await send({"type": "http.response.start", "status": status, "headers": [_JSON, length, *headers]})

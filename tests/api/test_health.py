@@ -103,3 +103,19 @@ async def test_pool_gauges_are_read_at_scrape_time(client: httpx.AsyncClient) ->
     text = (await client.get("/metrics")).text
     assert "conectafy_api_db_pool_connections_in_use " in text
     assert "conectafy_api_db_pool_waiting_requests 0.0" in text
+
+
+async def test_openapi_document_describes_the_webhook_endpoint(client: httpx.AsyncClient) -> None:
+    """Served above FastAPI's routes, yet documented: path, signature headers and the answer's shape."""
+    document = (await client.get("/openapi.json")).json()
+    post = document["paths"]["/webhooks/waha/{namespace}/{session}"]["post"]
+    assert [parameter["name"] for parameter in post["parameters"]] == [
+        "namespace",
+        "session",
+        "X-Webhook-Hmac",
+        "X-Webhook-Hmac-Algorithm",
+    ]
+    assert post["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/WebhookAck"
+    }
+    assert set(document["components"]["schemas"]["WebhookAck"]["properties"]) == {"outcome", "event"}
