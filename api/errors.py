@@ -32,6 +32,8 @@ _CODES = {
 }
 
 
+#: The answer to an unexpected failure: nothing of it leaks.
+INTERNAL_ERROR_BODY: dict[str, Any] = {"error": "internal", "detail": "internal server error"}
 #: The shape of `error_body`, for the OpenAPI document.
 ERROR_BODY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -65,7 +67,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", method=request.method, path=request.url.path)
-    return JSONResponse({"error": "internal", "detail": "internal server error"}, 500)
+    return JSONResponse(INTERNAL_ERROR_BODY, 500)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,20 +21,32 @@ ACCESS_LOGGER = "conectafy.api.access"
 log = get_logger(ACCESS_LOGGER)
 #: The stdlib logger behind `log`: asked first, so a level above INFO costs no structlog processing.
 _access = logging.getLogger(ACCESS_LOGGER)
+_JSON = (b"content-type", b"application/json")
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps(error_body(413, f"request body exceeds {limit} bytes")).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+async def send_json(
+    send: Send, status: int, body: bytes, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """A whole JSON answer, written as ASGI messages (for layers that answer without a Response)."""
+    length = (b"content-length", str(len(body)).encode())
+    await send({"type": "http.response.start", "status": status, "headers": [_JSON, length, *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
-def _content_length(scope: Scope) -> bytes | None:
+def too_large_detail(limit: int) -> str:
+    return f"request body exceeds {limit} bytes"
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    await send_json(send, 413, json.dumps(error_body(413, too_large_detail(limit))).encode())
+
+
+def declared_too_large(scope: Scope, limit: int) -> bool:
+    """A Content-Length that is not a number, or above `limit`: refused before reading the body."""
     for name, value in scope["headers"]:  # ASGI header names are lowercase
         if name == b"content-length":
-            return bytes(value)
-    return None
+            return not value.isdigit() or int(value) > limit
+    return False
 
 
 class BodySizeLimit:
@@ -47,8 +60,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared_too_large(scope, self.max_bytes):
             await _send_413(send, self.max_bytes)
             return
         received = 0

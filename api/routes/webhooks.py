@@ -27,8 +27,8 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conectafy.api import metrics
-from conectafy.api.errors import error_body
-from conectafy.api.middleware import observe_request
+from conectafy.api.errors import INTERNAL_ERROR_BODY, error_body
+from conectafy.api.middleware import declared_too_large, observe_request, send_json, too_large_detail
 from conectafy.api.services.backfill import reconnected
 from conectafy.api.services.ingest import Outcome, ingest_delivery
 from conectafy.logs import get_logger
@@ -54,7 +54,6 @@ _SIGNATURE_HEADERS = {
     HMAC_HEADER.lower().encode(): HMAC_HEADER,
     HMAC_ALGORITHM_HEADER.lower().encode(): HMAC_ALGORITHM_HEADER,
 }
-_JSON = (b"content-type", b"application/json")
 
 
 class WebhookAck(BaseModel):
@@ -111,10 +110,9 @@ def _verify(raw: bytes, scope: Scope, key: str) -> None:
 
 async def _read_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes:
     """The whole body, refused with 413 past `max_bytes` (declared or streamed), like `BodySizeLimit`."""
-    too_large = Rejected(413, f"request body exceeds {max_bytes} bytes")
-    for name, value in scope["headers"]:
-        if name == b"content-length" and (not value.isdigit() or int(value) > max_bytes):
-            raise too_large
+    too_large = Rejected(413, too_large_detail(max_bytes))
+    if declared_too_large(scope, max_bytes):
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -130,11 +128,10 @@ async def _read_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes:
         chunks.append(chunk)
 
 
-async def _deliver(state: Any, scope: Scope, raw: bytes, session: str, key: str) -> bytes:
+async def _deliver(state: Any, directory: Any, scope: Scope, raw: bytes, session: str, key: str) -> bytes:
     """Verify, dedupe and store one delivery; the WebhookAck body."""
     _verify(raw, scope, key)
     event = _parse(raw)
-    directory = state.session_directory
     writer = getattr(state, "message_writer", None)
     result = await ingest_delivery(
         state.pool, session_name=session, event=event, nudger=directory, writer=writer, raw=raw
@@ -203,12 +200,6 @@ def openapi_paths() -> dict[str, Any]:
     return {PATH: {"post": post}}
 
 
-async def _send_json(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    length = (b"content-length", str(len(body)).encode())
-    await send({"type": "http.response.start", "status": status, "headers": [_JSON, length, *headers]})
-    await send({"type": "http.response.body", "body": body})
-
-
 class WebhookEndpoint:
     """The app's outermost layer: serves `PATH` itself and passes every other request on to `app`.
 
@@ -238,12 +229,8 @@ class WebhookEndpoint:
             return
         except Exception:
             log.exception("unhandled error", method=scope["method"], path=scope["path"])
-            status, body, headers = (
-                500,
-                orjson.dumps({"error": "internal", "detail": "internal server error"}),
-                [],
-            )
-        await _send_json(send, status, body, headers)
+            status, body, headers = 500, orjson.dumps(INTERNAL_ERROR_BODY), []
+        await send_json(send, status, body, headers)
         observe_request(scope, PATH, status, time.perf_counter() - started)
 
     async def _answer(self, scope: Scope, receive: Receive, namespace: str, session: str) -> bytes:
@@ -255,4 +242,4 @@ class WebhookEndpoint:
         key = await directory.webhook_key(session) if ours else None
         if key is None:
             raise _unknown_session("")
-        return await _deliver(self.state, scope, raw, session, key)
+        return await _deliver(self.state, directory, scope, raw, session, key)
