@@ -180,9 +180,12 @@ class Ledger:
             and cached.resource_version in entry.versions
         )
 
-    def _entry_of(self, resource: Resource, body: Mapping[str, Any]) -> _Applied | None:
+    def _key_of(self, resource: Resource, body: Mapping[str, Any]) -> tuple[str, str, str]:
         meta = body.get("metadata") or {}
-        return self._applied.get(self._key(resource, meta.get("namespace", ""), meta.get("name", "")))
+        return self._key(resource, meta.get("namespace", ""), meta.get("name", ""))
+
+    def _entry_of(self, resource: Resource, body: Mapping[str, Any]) -> _Applied | None:
+        return self._applied.get(self._key_of(resource, body))
 
     def needs_heal(self, resource: Resource, body: Mapping[str, Any], *, deleted: bool) -> bool:
         """Whether a child's watch event shows someone else's change: a deletion, or a version that
@@ -191,23 +194,19 @@ class Ledger:
         A kind with a spec generation (Deployments) whose generation and metadata are as our last write
         left them changed only in status (the controller's rollout): that version is taken as ours, so
         neither this event nor the next timer tick applies anything."""
-        entry = self._entry_of(resource, body)
+        key = self._key_of(resource, body)
+        entry = self._applied.get(key)
         if entry is None:
             return False
-        version = str((body.get("metadata") or {}).get("resourceVersion") or "")
+        meta = body.get("metadata") or {}
+        version = str(meta.get("resourceVersion") or "")
         if deleted or version in entry.versions:
             return deleted
-        if (body.get("metadata") or {}).get("generation") and _untouched(body) == entry.untouched:
-            self._adopt(resource, body, entry, version)
+        if meta.get("generation") and _untouched(body) == entry.untouched:
+            versions = (*entry.versions, version)[-OWN_VERSIONS:]
+            self._applied[key] = _Applied(entry.intent, versions, entry.untouched)
             return False
         return True
-
-    def _adopt(self, resource: Resource, body: Mapping[str, Any], entry: _Applied, version: str) -> None:
-        meta = body.get("metadata") or {}
-        key = self._key(resource, meta.get("namespace", ""), meta.get("name", ""))
-        self._applied[key] = _Applied(
-            entry.intent, (*entry.versions, version)[-OWN_VERSIONS:], entry.untouched
-        )
 
     def last_write(self, resource: Resource, body: Mapping[str, Any]) -> str | None:
         """The version our latest write of this child got. A heal that waited for the session's lock
