@@ -29,8 +29,8 @@ from conectafy.api.middleware import AccessLog, BodySizeLimit
 from conectafy.api.migrate import migrate
 from conectafy.api.ratelimit import TokenBucketLimiter
 from conectafy.api.routes import webhooks
-from conectafy.api.services.group_commit import GroupCommit
-from conectafy.api.store.deliveries import MESSAGE_BATCH_SQL, MESSAGE_DELIVERY_SQL
+from conectafy.api.services.group_commit import BatchStatement, GroupCommit
+from conectafy.api.store.deliveries import MESSAGE_BATCH_SQL, MESSAGE_DELIVERY_SQL, message_batch
 from conectafy.api.web import SpaStaticFiles, dashboard_available
 from conectafy.logs import get_logger
 from conectafy.settings import ApiSettings
@@ -93,7 +93,7 @@ def _lifespan(background: Sequence[BackgroundTask]) -> Callable[[FastAPI], Abstr
         async with AsyncExitStack() as stack:
             app.state.pool = await _open_database(settings, stack)
             app.state.message_writer = GroupCommit(
-                app.state.pool, MESSAGE_DELIVERY_SQL, batch=MESSAGE_BATCH_SQL
+                app.state.pool, MESSAGE_DELIVERY_SQL, batch=BatchStatement(MESSAGE_BATCH_SQL, message_batch)
             )
             app.state.http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
             app.state.accounts = build_accounts(settings, app.state.pool, app.state.http)

@@ -40,7 +40,7 @@ from api_server import (  # bench/: sys.path[0]
 
 from conectafy.api.db import create_pool
 from conectafy.api.services import waha_events as wire
-from conectafy.api.services.group_commit import GroupCommit
+from conectafy.api.services.group_commit import BatchStatement, GroupCommit
 from conectafy.api.store import deliveries as deliveries_store
 from conectafy.waha.signing import HMAC_ALGORITHM_HEADER, HMAC_HEADER, sign_body
 from conectafy.waha.webhooks import MessageEvent, parse_webhook
@@ -170,9 +170,8 @@ async def load_raw(
             )
         )
     pool = await create_pool(dsn, min_size=2, max_size=20)  # the API's pool size
-    writer = GroupCommit(
-        pool, deliveries_store.MESSAGE_DELIVERY_SQL, batch=deliveries_store.MESSAGE_BATCH_SQL
-    )
+    batch = BatchStatement(deliveries_store.MESSAGE_BATCH_SQL, deliveries_store.message_batch)
+    writer = GroupCommit(pool, deliveries_store.MESSAGE_DELIVERY_SQL, batch=batch)
 
     async def insert(i: int) -> None:
         if group_commit:

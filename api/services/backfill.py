@@ -97,8 +97,7 @@ async def _store(pool: asyncpg.Pool, session: BackfillSession, messages: list[Ch
     args = [_delivery_args(session, m) for m in messages if wire.is_storable(m)]
     if not args:
         return 0
-    columns = [list(column) for column in zip(*args, strict=True)]
-    rows = await pool.fetch(deliveries_store.MESSAGE_BATCH_SQL, *columns)
+    rows = await pool.fetch(deliveries_store.MESSAGE_BATCH_SQL, *deliveries_store.message_batch(args))
     return sum(1 for row in rows if row["message_row_id"] is not None)
 
 

@@ -107,6 +107,8 @@ class EventHub:
                 subscription.offer(_END)
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if not self.subscriptions:
+            return  # nobody watches in this process: every stored message would be parsed for nothing
         notification = events_store.Notification.parse(payload)
         if notification.user_id in self.subscriptions:
             self._pending.put_nowait(notification)

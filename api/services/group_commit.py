@@ -1,10 +1,11 @@
 """Group commit: concurrent deliveries share one transaction, so one WAL flush covers many messages.
 
-Each delivery is one statement (`store.deliveries`). A caller queues its parameters and waits; whoever
-finds a free slot (at most `max_in_flight` transactions at a time) takes everything queued (up to
-`max_batch`) and runs it in ONE transaction on one connection, then resolves every waiter. With a
-`batch` statement (parameter n: the array of every call's n-th argument; one row per call, in order)
-the whole batch is one round trip, otherwise one statement per call between BEGIN and COMMIT. Nothing
+Each delivery is one statement (`store.deliveries`). A caller queues its parameters and waits on its
+own future. While fewer than `max_in_flight` transactions run, a commit task takes everything queued (up
+to `max_batch`) and runs it in ONE transaction on one connection, then resolves every waiter; a commit
+that ends starts the next with what queued meanwhile. With a `batch` statement (`BatchStatement`: one row
+per call, in order) the whole batch is one round trip, otherwise one statement per call between BEGIN
+and COMMIT. Nothing
 waits on a timer: under light load a batch is the one delivery that arrived, and under heavy load the
 deliveries that arrive while a commit is flushing form the next batch. Each caller is answered only
 after its own rows are committed (or with its own error), so "200 means stored" still holds.
@@ -21,14 +22,22 @@ commit flushes, and parallelism comes from API replicas/workers (docs/performanc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
 #: What one statement can fail with (the server's error, or a value asyncpg cannot encode).
 _STATEMENT_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class BatchStatement(NamedTuple):
+    """One statement for a whole batch: `arguments` turns the calls' argument lists (in order) into its
+    parameters, and it returns one row per call, in order."""
+
+    sql: str
+    arguments: Callable[[list[Sequence[Any]]], Sequence[Any]]
 
 
 @dataclass(slots=True)
@@ -39,6 +48,11 @@ class _Pending:
     )
 
 
+def _answer(pending: _Pending, row: asyncpg.Record | None) -> None:
+    if not pending.answer.done():  # a cancelled caller's future is done already: its row is committed anyway
+        pending.answer.set_result(row)
+
+
 class GroupCommit:
     """Runs one statement per submitted argument list, many per transaction; see the module doc."""
 
@@ -47,7 +61,7 @@ class GroupCommit:
         pool: asyncpg.Pool,
         statement: str,
         *,
-        batch: str | None = None,
+        batch: BatchStatement | None = None,
         max_batch: int = 64,
         max_in_flight: int = 1,
     ) -> None:
@@ -55,34 +69,31 @@ class GroupCommit:
         self._statement = statement
         self._batch = batch
         self._max_batch = max_batch
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._max_in_flight = max_in_flight
         self._queue: list[_Pending] = []
         self._commits: set[asyncio.Task[None]] = set()
 
     async def fetchrow(self, *args: Any) -> asyncpg.Record | None:
-        """The statement's first row for `args`, returned once the transaction that ran it committed."""
+        """The statement's first row for `args`, returned once the transaction that ran it committed.
+
+        The caller waits on its own future only: the next batch is started when a commit ends (not by
+        a waiter woken to look), so a delivery costs one wake-up however long the queue."""
         pending = _Pending(args)
         self._queue.append(pending)
-        while not pending.answer.done():
-            async with self._slots:
-                if pending.answer.done():
-                    break  # committed by another caller's batch while we waited for the slot
-                batch = self._take()
-                if batch:
-                    await asyncio.shield(self._start(batch))
-                    continue
-            await asyncio.shield(pending.answer)  # ours is in a batch another caller is committing
-        return pending.answer.result()
+        if len(self._commits) < self._max_in_flight:
+            self._start()
+        return await pending.answer
 
-    def _take(self) -> list[_Pending]:
+    def _start(self) -> None:
         batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
-        return batch
-
-    def _start(self, batch: list[_Pending]) -> asyncio.Task[None]:
         task = asyncio.create_task(self._commit(batch))
         self._commits.add(task)
-        task.add_done_callback(self._commits.discard)
-        return task
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._commits.discard(task)
+        if self._queue and len(self._commits) < self._max_in_flight:
+            self._start()
 
     async def _commit(self, batch: list[_Pending]) -> None:
         try:
@@ -102,22 +113,22 @@ class GroupCommit:
             return False  # one by one is the same transaction, with the error kept
         try:
             if self._batch is not None:  # one statement: atomic without BEGIN/COMMIT round trips
-                rows: list[asyncpg.Record | None] = await conn.fetch(
-                    self._batch, *(list(column) for column in zip(*(p.args for p in batch), strict=True))
-                )
+                parameters = self._batch.arguments([pending.args for pending in batch])
+                rows: list[asyncpg.Record | None] = await conn.fetch(self._batch.sql, *parameters)
             else:
                 async with conn.transaction():
                     rows = [await conn.fetchrow(self._statement, *pending.args) for pending in batch]
-        except _STATEMENT_ERRORS:
+        except (*_STATEMENT_ERRORS, TypeError, ValueError):  # also a batch its arguments cannot encode
             return False
         for pending, row in zip(batch, rows, strict=True):
-            pending.answer.set_result(row)
+            _answer(pending, row)
         return True
 
     async def _one_by_one(self, conn: asyncpg.Connection, batch: list[_Pending]) -> None:
         """Each statement in its own (implicit) transaction: a failure is that delivery's alone."""
         for pending in batch:
             try:
-                pending.answer.set_result(await conn.fetchrow(self._statement, *pending.args))
+                _answer(pending, await conn.fetchrow(self._statement, *pending.args))
             except _STATEMENT_ERRORS as error:
-                pending.answer.set_exception(error)
+                if not pending.answer.done():
+                    pending.answer.set_exception(error)

@@ -20,6 +20,8 @@ from conectafy.waha.webhooks import Media, MessagePayload, kind_of_mimetype
 _GROUP_SUFFIX = "@g.us"
 #: A contact's profile name is the sender's content: stored sanitised and cut to this length.
 MAX_NAME_LENGTH = 256
+#: A message without `media` (most of them): one shared instance, not a model built per message.
+_NO_MEDIA = Media()
 
 
 def number_of(whatsapp_id: str) -> str:
@@ -52,7 +54,7 @@ def new_message(message: MessagePayload, *, me: Me | None) -> NewMessage:
     chat_id = chat_of(message)
     own = number_of(me.id) if me else None
     sender = number_of(message.participant) if message.participant else number_of(chat_id)
-    media = message.media or Media()
+    media = message.media or _NO_MEDIA
     body = sanitize_optional(message.body)
     return NewMessage(
         chat_id=chat_id,

@@ -15,11 +15,13 @@ round trip for the row's `id`/`created_at`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from conectafy.api.store import contacts
 from conectafy.api.store.events import CHANNEL
@@ -30,7 +32,6 @@ _TYPES = (
     "text", "text", "text", "text", "boolean", "text", "text", "text", "text", "text",
     "text", "text", "integer", "text", "timestamptz", "text", "text", "text", "integer", "text",
 )  # fmt: skip
-_COLUMNS = ", ".join(f"a{n}" for n in range(1, len(_TYPES) + 1))
 
 #: One delivery. No row: no such session (nothing written); `message_row_id` NULL: a redelivery.
 MESSAGE_DELIVERY_SQL = (
@@ -38,15 +39,24 @@ MESSAGE_DELIVERY_SQL = (
     + ", ".join(f"${n}::{t}" for n, t in enumerate(_TYPES, 1))
     + ")"
 )
-#: A batch: parameter n is the array of every delivery's n-th argument; one row per delivery, in order
-#: (all NULL for an unknown session).
+#: A batch: ONE parameter, a JSON array of every delivery's MESSAGE_DELIVERY_SQL arguments
+#: (`message_batch`); one row per delivery, in order (all NULL for an unknown session). JSON rather than
+#: an array per parameter: asyncpg encodes twenty arrays element by element, 27 µs of the API's CPU per
+#: delivery against 9 µs for one orjson document (issue 13). `text`, then `jsonb`: the pool's jsonb codec
+#: would encode the document a second time.
 MESSAGE_BATCH_SQL = f"""
 SELECT r.session_id, r.user_id, r.message_row_id, r.event_id
-FROM unnest({", ".join(f"${n}::{t}[]" for n, t in enumerate(_TYPES, 1))})
-     WITH ORDINALITY AS a({_COLUMNS}, position)
-LEFT JOIN LATERAL conectafy_ingest_message({_COLUMNS}) r ON true
+FROM jsonb_array_elements($1::text::jsonb) WITH ORDINALITY AS a(delivery, position)
+LEFT JOIN LATERAL conectafy_ingest_message(
+    {", ".join(f"(delivery->>{n})::{t}" for n, t in enumerate(_TYPES))}
+) r ON true
 ORDER BY a.position
 """
+
+
+def message_batch(deliveries: Sequence[Sequence[Any]]) -> tuple[str]:
+    """The parameters of MESSAGE_BATCH_SQL for these deliveries' `message_delivery_args`."""
+    return (orjson.dumps(deliveries).decode(),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from conectafy.api.store.deliveries import (
     MESSAGE_BATCH_SQL,
     MESSAGE_DELIVERY_SQL,
     MessageDelivery,
+    message_batch,
     message_delivery,
     message_delivery_args,
 )
@@ -163,7 +164,7 @@ async def test_batch_answers_each_delivery_in_order(db_pool: asyncpg.Pool, sessi
         _args(name, event_id="evt_3", message_id="false_1555@c.us_A2"),
         _args(name, event_id="evt_4", message_id="false_1555@c.us_A2"),
     ]
-    rows = await db_pool.fetch(MESSAGE_BATCH_SQL, *(list(column) for column in zip(*batch, strict=True)))
+    rows = await db_pool.fetch(MESSAGE_BATCH_SQL, *message_batch(batch))
     ids = [r["id"] for r in await db_pool.fetch("SELECT id FROM messages ORDER BY id")]
     assert [message_delivery(row) for row in rows] == [
         MessageDelivery(session.id, session.user_id, ids[0], rows[0]["event_id"]),

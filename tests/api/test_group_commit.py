@@ -10,10 +10,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from conectafy.api.services.group_commit import GroupCommit
+from conectafy.api.services.group_commit import BatchStatement, GroupCommit
 from conectafy.api.store.deliveries import (
     MESSAGE_BATCH_SQL,
     MESSAGE_DELIVERY_SQL,
+    message_batch,
     message_delivery,
     message_delivery_args,
 )
@@ -26,9 +27,13 @@ PROBE = "SELECT $1::int AS n, txid_current() AS tx"
 
 
 @pytest.fixture(params=["one statement per batch", "statements in a transaction"])
-def batch_sql(request: pytest.FixtureRequest) -> str | None:
+def batch_sql(request: pytest.FixtureRequest) -> BatchStatement | None:
     """Both ways a batch runs: MESSAGE_BATCH_SQL, or each delivery's statement between BEGIN/COMMIT."""
-    return MESSAGE_BATCH_SQL if request.param == "one statement per batch" else None
+    return (
+        BatchStatement(MESSAGE_BATCH_SQL, message_batch)
+        if request.param == "one statement per batch"
+        else None
+    )
 
 
 @pytest.fixture
@@ -37,7 +42,7 @@ async def session(db_pool: asyncpg.Pool) -> SessionRow:
 
 
 def _delivery(
-    session_name: str, n: int, *, event_id: str | None = None, type: str = "text"
+    session_name: str, n: int, *, event_id: str | None = None, type: str = "text", body: str | None = None
 ) -> tuple[Any, ...]:
     message = NewMessage(
         chat_id=f"1555000{n:04d}@c.us",
@@ -45,7 +50,7 @@ def _delivery(
         from_me=False,
         timestamp=datetime(2026, 3, 1, tzinfo=UTC),
         type=type,  # type: ignore[arg-type]  # a type the table refuses makes a failing delivery
-        body=f"message {n}",
+        body=body or f"message {n}",
     )
     return message_delivery_args(
         session_name=session_name,
@@ -80,7 +85,7 @@ async def test_a_batch_never_exceeds_max_batch(db_pool: asyncpg.Pool) -> None:
 
 
 async def test_a_failing_delivery_fails_alone_and_the_others_are_stored(
-    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: str | None
+    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: BatchStatement | None
 ) -> None:
     writer = GroupCommit(db_pool, MESSAGE_DELIVERY_SQL, batch=batch_sql, max_in_flight=1)
     args = [_delivery(session.session_name, n, type="sticker" if n == 5 else "text") for n in range(10)]
@@ -90,8 +95,21 @@ async def test_a_failing_delivery_fails_alone_and_the_others_are_stored(
     assert await _counts(db_pool) == {"messages": 9, "contacts": 9, "events": 9}
 
 
+async def test_a_delivery_the_batch_cannot_encode_fails_alone(
+    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: BatchStatement | None
+) -> None:
+    """orjson refuses a lone surrogate, so the batch is stored one by one: PostgreSQL refuses that
+    delivery alone (a data error, which the webhook dead-letters) and stores the others."""
+    writer = GroupCommit(db_pool, MESSAGE_DELIVERY_SQL, batch=batch_sql, max_in_flight=1)
+    args = [_delivery(session.session_name, n, body="\ud800" if n == 5 else None) for n in range(10)]
+    answers = await asyncio.gather(*(writer.fetchrow(*a) for a in args), return_exceptions=True)
+    failed = [n for n, answer in enumerate(answers) if isinstance(answer, BaseException)]
+    assert (failed, isinstance(answers[5], asyncpg.DataError)) == ([5], True)
+    assert await _counts(db_pool) == {"messages": 9, "contacts": 9, "events": 9}
+
+
 async def test_a_failed_delivery_retried_is_stored(
-    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: str | None
+    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: BatchStatement | None
 ) -> None:
     """The failing delivery's envelope id was rolled back with it, so WAHA's retry is not a duplicate."""
     writer = GroupCommit(db_pool, MESSAGE_DELIVERY_SQL, batch=batch_sql)
@@ -102,7 +120,7 @@ async def test_a_failed_delivery_retried_is_stored(
 
 
 async def test_copies_of_one_delivery_in_one_batch_store_it_once(
-    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: str | None
+    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: BatchStatement | None
 ) -> None:
     writer = GroupCommit(db_pool, MESSAGE_DELIVERY_SQL, batch=batch_sql, max_in_flight=1)
     args = _delivery(session.session_name, 1)
@@ -113,7 +131,7 @@ async def test_copies_of_one_delivery_in_one_batch_store_it_once(
 
 
 async def test_one_message_in_distinct_envelopes_across_writers_counts_once(
-    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: str | None
+    db_pool: asyncpg.Pool, session: SessionRow, batch_sql: BatchStatement | None
 ) -> None:
     """Two writers (two API replicas) racing with copies of one message: one row, one unread."""
     writers = [GroupCommit(db_pool, MESSAGE_DELIVERY_SQL, batch=batch_sql) for _ in range(2)]
