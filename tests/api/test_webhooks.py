@@ -505,6 +505,20 @@ async def test_a_text_with_nul_is_stored_without_it_and_keeps_its_length(
     assert event["message"]["body"] == "Hi there"
 
 
+async def test_half_an_emoji_is_stored_as_a_replacement_character(
+    client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
+) -> None:
+    """JavaScript's JSON.stringify writes a lone surrogate as an escape (`\\ud83d`), which the fast
+    decoder refuses: the delivery is still stored, sanitised, never a 400 WAHA would retry forever."""
+    envelope = json.loads(sample_body(TEXT)) | {"id": "evt_half_emoji"}
+    envelope["payload"]["body"] = "Hi \ud83d"
+    body = json.dumps(envelope).encode()  # ASCII: the surrogate escaped, as JavaScript writes it
+    answer = await deliver(client, session.session_name, body)
+    assert (answer.status_code, answer.json()) == (200, {"outcome": "stored", "event": "message"})
+    row = await conn.fetchrow("SELECT body, body_original_length FROM messages")
+    assert dict(row) == {"body": "Hi \ufffd", "body_original_length": 4}
+
+
 async def test_a_text_stored_as_received_keeps_no_original_length(
     client: httpx.AsyncClient, session: SessionRow, conn: asyncpg.Connection
 ) -> None:

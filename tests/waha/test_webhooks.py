@@ -159,10 +159,18 @@ def test_unknown_event_parses_to_generic_event() -> None:
     assert (event.event, event.payload) == ("call.received", {"id": "c1"})
 
 
+def test_a_lone_surrogate_escape_parses_as_javascript_wrote_it() -> None:
+    body = b'{"event":"message","session":"default","payload":{"id":"x","timestamp":1,"from":"1@c.us",'
+    event = parse_webhook(body + b'"fromMe":false,"body":"Hi \\ud83d"}}')
+    assert isinstance(event, MessageEvent)
+    assert event.payload.body == "Hi \ud83d"
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
         (b"not json", "not JSON"),
+        (b'{"event":"message","body":"\xff"}', "not JSON"),
         (b"[1, 2]", "not a WAHA envelope"),
         (b'{"session":"default"}', "not a WAHA envelope"),
         (b'{"event":"message","session":"default","payload":{"id":"x"}}', "invalid 'message' webhook"),
