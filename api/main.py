@@ -141,6 +141,8 @@ def create_app(
         telemetry=NO_OPENTELEMETRY,
     )
     app.state.settings = settings
+    # The webhook's optional helpers, set by their background tasks when those run (tests narrow them).
+    app.state.media_copier = app.state.backfiller = None
     app.state.login_limiter = TokenBucketLimiter(
         capacity=settings.login_rate_limit, window=settings.login_rate_window.total_seconds()
     )

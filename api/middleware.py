@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conectafy.api.errors import error_body
-from conectafy.api.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from conectafy.api.metrics import http_latency, http_requests
 from conectafy.logs import get_logger
 
 ACCESS_LOGGER = "conectafy.api.access"
@@ -121,8 +121,8 @@ class AccessLog:
 def observe_request(scope: Scope, route: str, status_code: int, elapsed: float) -> None:
     """The access log line and HTTP metrics of one request (also for the webhook endpoint, which
     answers above this middleware)."""
-    HTTP_REQUESTS.labels(scope["method"], route, str(status_code)).inc()
-    HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+    http_requests(scope["method"], route, str(status_code)).inc()
+    http_latency(scope["method"], route).observe(elapsed)
     if _access.isEnabledFor(logging.INFO):
         _log_request(scope, status_code, elapsed)
 

@@ -79,7 +79,7 @@ class ClientGone(Exception):
 
 
 def _unknown_session(event: str) -> Rejected:
-    metrics.WEBHOOK_DELIVERIES.labels(event, "unknown_session").inc()
+    metrics.webhook_deliveries(event, "unknown_session").inc()
     return Rejected(404, "unknown session")
 
 
@@ -89,7 +89,7 @@ def _parse(raw: bytes) -> WebhookEvent:
     try:
         return parse_webhook(raw)
     except InvalidWebhook as error:
-        metrics.WEBHOOK_DELIVERIES.labels("", "invalid").inc()
+        metrics.webhook_deliveries("", "invalid").inc()
         if isinstance(error, WebhookNotJson):
             raise Rejected(400, str(error)) from error
         raise Rejected(422, error.errors) from error
@@ -132,19 +132,18 @@ async def _deliver(state: Any, directory: Any, scope: Scope, raw: bytes, session
     """Verify, dedupe and store one delivery; the WebhookAck body."""
     _verify(raw, scope, key)
     event = _parse(raw)
-    writer = getattr(state, "message_writer", None)
     result = await ingest_delivery(
-        state.pool, session_name=session, event=event, nudger=directory, writer=writer, raw=raw
+        state.pool, session_name=session, event=event, nudger=directory, writer=state.message_writer, raw=raw
     )
     if result.outcome == "unknown_session":
         raise _unknown_session(event.event)
-    metrics.WEBHOOK_DELIVERIES.labels(event.event, result.outcome).inc()
-    copier = getattr(state, "media_copier", None)
-    if result.media_row is not None and copier is not None:
-        copier.schedule(result.media_row)  # after commit, in the background: never delays the answer
-    backfiller = getattr(state, "backfiller", None)
-    if backfiller is not None and result.outcome == "stored" and reconnected(event):
-        backfiller.schedule(session, directory)  # what WAHA gave up delivering while we were away
+    metrics.webhook_deliveries(event.event, result.outcome).inc()
+    if result.media_row is not None and state.media_copier is not None:
+        state.media_copier.schedule(
+            result.media_row
+        )  # after commit, in the background: never delays the answer
+    if result.outcome == "stored" and state.backfiller is not None and reconnected(event):
+        state.backfiller.schedule(session, directory)  # what WAHA gave up delivering while we were away
     return orjson.dumps({"outcome": result.outcome, "event": event.event})
 
 

@@ -18,6 +18,7 @@ lost, shutdown) propagate: WAHA's retry stores the delivery later.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -92,17 +93,23 @@ async def ingest_delivery(
         result = await _store(pool, writer, session_name, event)
     except PERMANENT_STORE_ERRORS as error:
         result = await _dead_letter(pool, session_name, event, raw, error)
-    metrics.WEBHOOK_LATENCY.labels(event.event).observe(time.perf_counter() - started)
+    metrics.webhook_latency(event.event).observe(time.perf_counter() - started)
     if result.outcome == "stored" and isinstance(event, SessionStatusEvent):
         await nudger.nudge(session_name, event.payload.status.value)
     return result
 
 
-async def _store(
+def _store(
     pool: asyncpg.Pool, writer: GroupCommit | None, session_name: str, event: WebhookEvent
-) -> IngestResult:
+) -> Awaitable[IngestResult]:
+    """The coroutine that stores `event` (returned, not awaited here: one frame less on every resume of
+    the hot path while it waits for its commit)."""
     if isinstance(event, MessageEvent) and wire.is_storable(event.payload):
-        return await _store_message(pool, writer, session_name, event)
+        return _store_message(pool, writer, session_name, event)
+    return _store_other(pool, session_name, event)
+
+
+async def _store_other(pool: asyncpg.Pool, session_name: str, event: WebhookEvent) -> IngestResult:
     async with pool.acquire() as conn, conn.transaction():
         session = await webhooks_store.begin_delivery(conn, session_name=session_name, event_id=event.id)
         if session is None:
@@ -129,21 +136,28 @@ async def _dead_letter(
     return IngestResult("dead_lettered", event.event)
 
 
-async def _write_message(
+def _write_message(
     pool: asyncpg.Pool, writer: GroupCommit | None, args: tuple[object, ...], original_length: int | None
-) -> asyncpg.Record | None:
-    """The delivery statement: through group commit, or alone when a sanitised body's length is kept."""
+) -> Awaitable[asyncpg.Record | None]:
+    """The delivery statement: through group commit, or alone when a sanitised body's length is kept
+    (the coroutine to await, as `_store`)."""
     if original_length is not None:
-        async with pool.acquire() as conn, conn.transaction():
-            record = await conn.fetchrow(deliveries_store.MESSAGE_DELIVERY_SQL, *args)
-            if record is not None and record["message_row_id"] is not None:
-                await deliveries_store.set_body_original_length(
-                    conn, message_row_id=record["message_row_id"], length=original_length
-                )
-            return record
+        return _write_sanitised(pool, args, original_length)
     if writer is None:
-        return await pool.fetchrow(deliveries_store.MESSAGE_DELIVERY_SQL, *args)
-    return await writer.fetchrow(*args)
+        return pool.fetchrow(deliveries_store.MESSAGE_DELIVERY_SQL, *args)  # type: ignore[no-any-return]
+    return writer.fetchrow(*args)
+
+
+async def _write_sanitised(
+    pool: asyncpg.Pool, args: tuple[object, ...], original_length: int
+) -> asyncpg.Record | None:
+    async with pool.acquire() as conn, conn.transaction():
+        record = await conn.fetchrow(deliveries_store.MESSAGE_DELIVERY_SQL, *args)
+        if record is not None and record["message_row_id"] is not None:
+            await deliveries_store.set_body_original_length(
+                conn, message_row_id=record["message_row_id"], length=original_length
+            )
+        return record
 
 
 async def _store_message(

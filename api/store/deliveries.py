@@ -89,7 +89,9 @@ def message_delivery_args(
 
 def message_delivery(row: asyncpg.Record | None) -> MessageDelivery | None:
     """None: no such session (nothing was written)."""
-    return None if row is None or row["session_id"] is None else MessageDelivery(**dict(row))
+    if row is None or row[0] is None:
+        return None
+    return MessageDelivery(row[0], row[1], row[2], row[3])  # the columns of the delivery SQL, in order
 
 
 async def set_body_original_length(conn: asyncpg.Connection, *, message_row_id: int, length: int) -> None:

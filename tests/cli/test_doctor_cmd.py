@@ -120,7 +120,7 @@ async def test_a_healthy_namespace_is_all_good_and_exits_0(
     cluster: kmock.KubernetesEmulator, cli: CliRun
 ) -> None:
     # The API's metrics are process-wide: earlier tests of this run may have dead-lettered deliveries.
-    api_metrics.WEBHOOK_DELIVERIES.clear()
+    api_metrics.webhook_deliveries.reset()
     ready(cluster, 200)
     result = await cli("doctor")
     lines = screen(result.output)
