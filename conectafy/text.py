@@ -22,14 +22,16 @@ def check_storable(value: str) -> str:
     """`value` unchanged, or ValueError saying which code point PostgreSQL would refuse."""
     if _NUL in value:
         raise ValueError("must not contain the NUL character (U+0000)")
-    if _SURROGATE.search(value):
+    if not value.isascii() and _SURROGATE.search(value):  # isascii() is a flag: ids skip the search
         raise ValueError("must not contain unpaired surrogates (U+D800 to U+DFFF)")
     return value
 
 
 def sanitize(value: str) -> str:
     """`value` without NUL characters and with unpaired surrogates replaced (storable as is)."""
-    return _SURROGATE.sub(REPLACEMENT, value.replace(_NUL, ""))
+    if _NUL in value:
+        value = value.replace(_NUL, "")
+    return value if value.isascii() else _SURROGATE.sub(REPLACEMENT, value)
 
 
 def sanitize_optional(value: str | None) -> str | None:

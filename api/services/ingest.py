@@ -67,7 +67,7 @@ class SessionNudger(Protocol):
     async def nudge(self, session_name: str, waha_status: str) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per delivery, and a frozen __init__ costs several times more
 class IngestResult:
     """`media_row`: id of a newly stored message whose media WAHA downloaded (to copy after commit)."""
 

@@ -59,7 +59,7 @@ def message_batch(deliveries: Sequence[Sequence[Any]]) -> tuple[str]:
     return (orjson.dumps(deliveries).decode(),)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per delivery, and a frozen __init__ costs several times more
 class MessageDelivery:
     """What a message delivery did: `message_row_id` is None for a redelivery (envelope or message id)."""
 

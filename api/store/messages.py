@@ -19,9 +19,12 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NewMessage:
-    """One message as ingestion or sending stores it (the columns the caller decides)."""
+    """One message as ingestion or sending stores it (the columns the caller decides).
+
+    Not frozen, though never changed: one is built per delivery, and a frozen dataclass's `__init__`
+    sets each of its 14 fields through `object.__setattr__` (2.8 µs against 0.4 µs; issue 13)."""
 
     chat_id: str
     message_id: str

