@@ -6,15 +6,17 @@ import json
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import orjson
 
 Pool = asyncpg.Pool
 Connection = asyncpg.Connection
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    """jsonb/json columns come and go as Python objects, so store code never hand-serialises."""
+    """jsonb/json columns come and go as Python objects, so store code never hand-serialises (read with
+    orjson, several times faster: every live event's data is decoded on the way to the browsers)."""
     for type_name in ("jsonb", "json"):
-        await conn.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+        await conn.set_type_codec(type_name, encoder=json.dumps, decoder=orjson.loads, schema="pg_catalog")
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

@@ -9,6 +9,7 @@ on the stream is subscribed and nothing new can be missed.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import UUID
@@ -40,10 +41,23 @@ def get_event_hub(request: Request) -> EventHub:
 EventHubDep = Annotated[EventHub, Depends(get_event_hub)]
 
 
-def _frame(event: events_store.StoredEvent) -> ServerSentEvent:
-    metrics.LIVE_EVENTS_SENT.labels(event.type).inc()
-    data = orjson.dumps(public_data(event)).decode()  # once per stream and event: the fan-out's hot loop
-    return ServerSentEvent(data=data, event=event.type, id=str(event.position))
+#: Frames of the events fanned out last, by the event object the hub handed to every stream of its user:
+#: a user's streams (tabs, devices) send the same bytes, serialised and framed once.
+_FRAMES: OrderedDict[int, tuple[events_store.StoredEvent, bytes]] = OrderedDict()
+_FRAMES_KEPT = 1024
+
+
+def _frame(event: events_store.StoredEvent) -> bytes:
+    metrics.live_events_sent(event.type).inc()
+    known = _FRAMES.get(id(event))
+    if known is not None and known[0] is event:  # the same object, not a later one at a reused address
+        return known[1]
+    data = orjson.dumps(public_data(event)).decode()
+    frame = ServerSentEvent(data=data, event=event.type, id=str(event.position)).encode()
+    _FRAMES[id(event)] = (event, frame)
+    if len(_FRAMES) > _FRAMES_KEPT:
+        _FRAMES.popitem(last=False)
+    return frame
 
 
 async def _replay(pool: asyncpg.Pool, user_id: UUID, after: int) -> AsyncIterator[events_store.StoredEvent]:
@@ -61,7 +75,7 @@ async def _replay(pool: asyncpg.Pool, user_id: UUID, after: int) -> AsyncIterato
 
 async def _stream(
     hub: EventHub, pool: asyncpg.Pool, user_id: UUID, after: int | None
-) -> AsyncIterator[ServerSentEvent]:
+) -> AsyncIterator[ServerSentEvent | bytes]:
     """Subscribe first, then replay the backlog, then the live tail without the replayed ids."""
     with hub.subscribe(user_id) as subscription:
         metrics.SSE_CLIENTS.inc()

@@ -142,14 +142,16 @@ class EventHub:
             try:
                 async with self.pool.acquire() as conn:
                     events = await events_store.get_events(conn, event_ids=[n.id for n in batch])
+                    self._fan_out(events)  # before the release, which resets the connection (a round trip)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("live events: could not read announced events", error=str(exc))
                 self._end_all()
-                continue
-            for event in events:
-                for subscription in list(self.subscriptions.get(event.user_id, ())):
-                    if not subscription.offer(event):
-                        self._forget(subscription)
+
+    def _fan_out(self, events: list[events_store.StoredEvent]) -> None:
+        for event in events:
+            for subscription in list(self.subscriptions.get(event.user_id, ())):
+                if not subscription.offer(event):
+                    self._forget(subscription)
 
 
 def public_data(event: events_store.StoredEvent) -> dict[str, Any]:

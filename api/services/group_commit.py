@@ -71,6 +71,7 @@ class GroupCommit:
         self._max_batch = max_batch
         self._max_in_flight = max_in_flight
         self._queue: list[_Pending] = []
+        self._in_flight = 0
         self._commits: set[asyncio.Task[None]] = set()
 
     async def fetchrow(self, *args: Any) -> asyncpg.Record | None:
@@ -80,30 +81,40 @@ class GroupCommit:
         a waiter woken to look), so a delivery costs one wake-up however long the queue."""
         pending = _Pending(args)
         self._queue.append(pending)
-        if len(self._commits) < self._max_in_flight:
+        if self._in_flight < self._max_in_flight:
             self._start()
         return await pending.answer
 
     def _start(self) -> None:
         batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+        self._in_flight += 1
         task = asyncio.create_task(self._commit(batch))
         self._commits.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(self._commits.discard)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._commits.discard(task)
-        if self._queue and len(self._commits) < self._max_in_flight:
+    def _answered(self) -> None:
+        """A commit answered its callers: the next batch starts now, not once the connection is back in
+        the pool (asyncpg resets a released connection with a round trip of its own)."""
+        self._in_flight -= 1
+        if self._queue and self._in_flight < self._max_in_flight:
             self._start()
 
     async def _commit(self, batch: list[_Pending]) -> None:
+        answered = False
         try:
             async with self._pool.acquire() as conn:
-                if not await self._together(conn, batch):
-                    await self._one_by_one(conn, batch)
+                try:
+                    if not await self._together(conn, batch):
+                        await self._one_by_one(conn, batch)
+                finally:
+                    answered = True
+                    self._answered()
         except BaseException as error:  # no connection at all: every waiter gets the error
             for pending in batch:
                 if not pending.answer.done():
                     pending.answer.set_exception(error)
+            if not answered:
+                self._answered()
             if not isinstance(error, Exception):
                 raise
 
