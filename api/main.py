@@ -32,6 +32,7 @@ from conectafy.api.routes import webhooks
 from conectafy.api.services.group_commit import BatchStatement, GroupCommit
 from conectafy.api.store.deliveries import MESSAGE_BATCH_SQL, MESSAGE_DELIVERY_SQL, message_batch
 from conectafy.api.web import SpaStaticFiles, dashboard_available
+from conectafy.gc_pauses import startup_objects_frozen
 from conectafy.logs import get_logger
 from conectafy.settings import ApiSettings
 
@@ -99,7 +100,8 @@ def _lifespan(background: Sequence[BackgroundTask]) -> Callable[[FastAPI], Abstr
             app.state.accounts = build_accounts(settings, app.state.pool, app.state.http)
             for task in background:
                 await stack.enter_async_context(task(app))
-            yield
+            with startup_objects_frozen():  # short full collections while serving
+                yield
 
     return lifespan
 
