@@ -53,6 +53,11 @@ def _answer(pending: _Pending, row: asyncpg.Record | None) -> None:
         pending.answer.set_result(row)
 
 
+def _fail(pending: _Pending, error: BaseException) -> None:
+    if not pending.answer.done():  # cancelled, or answered before the failure
+        pending.answer.set_exception(error)
+
+
 class GroupCommit:
     """Runs one statement per submitted argument list, many per transaction; see the module doc."""
 
@@ -111,8 +116,7 @@ class GroupCommit:
                     self._answered()
         except BaseException as error:  # no connection at all: every waiter gets the error
             for pending in batch:
-                if not pending.answer.done():
-                    pending.answer.set_exception(error)
+                _fail(pending, error)
             if not answered:
                 self._answered()
             if not isinstance(error, Exception):
@@ -141,5 +145,4 @@ class GroupCommit:
             try:
                 _answer(pending, await conn.fetchrow(self._statement, *pending.args))
             except _STATEMENT_ERRORS as error:
-                if not pending.answer.done():
-                    pending.answer.set_exception(error)
+                _fail(pending, error)
