@@ -139,11 +139,11 @@ async def _deliver(state: Any, directory: Any, scope: Scope, raw: bytes, session
         raise _unknown_session(event.event)
     metrics.webhook_deliveries(event.event, result.outcome).inc()
     if result.media_row is not None and state.media_copier is not None:
-        state.media_copier.schedule(
-            result.media_row
-        )  # after commit, in the background: never delays the answer
+        # after commit, in the background: never delays the answer
+        state.media_copier.schedule(result.media_row)
     if result.outcome == "stored" and state.backfiller is not None and reconnected(event):
-        state.backfiller.schedule(session, directory)  # what WAHA gave up delivering while we were away
+        # what WAHA gave up delivering while we were away
+        state.backfiller.schedule(session, directory)
     return orjson.dumps({"outcome": result.outcome, "event": event.event})
 
 
