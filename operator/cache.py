@@ -133,15 +133,16 @@ def digest(desired: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(desired, sort_keys=True).encode()).hexdigest()
 
 
-#: How many of our own versions of a child the ledger remembers: a cache that lags behind our last
-#: writes still shows one of them, which is not drift.
+#: How many versions of a child the ledger remembers as needing nothing (ours, and the ones our writes
+#: overwrote): a cache that lags behind our last writes still shows one of them, which is not drift.
 OWN_VERSIONS = 4
 
 
 @dataclass(frozen=True)
 class _Applied:
-    """What we last applied to one child, the versions the server answered, and that child's
-    generation and metadata as our last write left them (`_untouched`)."""
+    """What we last applied to one child, the versions the server answered (and those our writes
+    overwrote; the last is our latest write's), and that child's generation and metadata as our last
+    write left them (`_untouched`)."""
 
     intent: str
     versions: tuple[str, ...]
@@ -215,11 +216,24 @@ class Ledger:
         entry = self._entry_of(resource, body)
         return entry.versions[-1] if entry and entry.versions else None
 
-    def record(self, resource: Resource, desired: Mapping[str, Any], live: Mapping[str, Any]) -> None:
+    def record(
+        self,
+        resource: Resource,
+        desired: Mapping[str, Any],
+        live: Mapping[str, Any],
+        *,
+        replaced: ChildState | None = None,
+    ) -> None:
+        """Our write of `desired` answered with `live`. `replaced`: the cached child it was applied over.
+        A version of someone else's that this write overwrote needs nothing more from us: a path that
+        waited for the session's lock while we healed (the timer) and still sees it in a lagging cache
+        would otherwise apply the same intent a second time."""
         meta = desired["metadata"]
         key = self._key(resource, meta["namespace"], meta["name"])
         version = str((live.get("metadata") or {}).get("resourceVersion") or "")
         known = entry.versions if (entry := self._applied.get(key)) else ()
+        if replaced is not None and replaced.resource_version not in known:
+            known = (*known, replaced.resource_version)
         self._applied[key] = _Applied(digest(desired), (*known, version)[-OWN_VERSIONS:], _untouched(live))
 
     def forget(self, namespace: str, child_name: str) -> None:

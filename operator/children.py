@@ -49,7 +49,7 @@ async def _apply(
     if ledger.is_current(resource, desired, cached):
         return None
     live = await apply_child(kube, resource, desired)
-    ledger.record(resource, desired, live)
+    ledger.record(resource, desired, live, replaced=cached)
     return live
 
 

@@ -124,3 +124,17 @@ def test_a_deployment_edited_by_hand_is_healed(edited: dict[str, Any]) -> None:
     ledger = Ledger()
     ledger.record(DEPLOYMENTS, deployment("8"), deployment("8"))
     assert ledger.needs_heal(DEPLOYMENTS, edited, deleted=False) is True
+
+
+def test_a_hand_edit_our_heal_overwrote_is_not_applied_again_from_a_lagging_cache() -> None:
+    """The heal applied over version 9; the timer, which waited for the lock, still sees 9 cached."""
+    ledger = Ledger()
+    ledger.record(SERVICES, service(), service(version="8"))
+    edited_by_hand = ChildState("waha-bob", "9")
+    ledger.record(SERVICES, service(), service(version="10"), replaced=edited_by_hand)
+    assert (
+        ledger.is_current(SERVICES, service(), edited_by_hand),
+        ledger.needs_heal(SERVICES, service(version="9"), deleted=False),
+        ledger.last_write(SERVICES, service(version="9")),
+        ledger.needs_heal(SERVICES, service(version="11"), deleted=False),
+    ) == (True, False, "10", True)
