@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,6 +20,11 @@ from tests.api.dataplane import MemoryDirectory, deliver, envelope_bytes
 
 SIM_KEY = "sim-api-key"
 BOB = "15550003333@c.us"
+#: WAHA's echo of one of our texts as ingestion inserts it (the claim trigger fires on it).
+ECHO_SQL = (
+    'INSERT INTO messages (session_id, chat_id, message_id, from_me, body, type, "timestamp")'
+    " VALUES ($1, $2, $3, true, $4, 'text', $5) ON CONFLICT DO NOTHING"
+)
 
 
 @pytest.fixture
@@ -204,12 +210,44 @@ async def test_an_echo_that_completed_an_identical_twin_is_swapped_on_confirm(
         echo_b = NewMessage(
             chat_id=BOB, message_id="true_B", from_me=True, timestamp=row.timestamp, body="ok"
         )
-        await conn.execute(
-            "INSERT INTO messages (session_id, chat_id, message_id, from_me, body, type, \"timestamp\")"
-            " VALUES ($1, $2, $3, true, $4, 'text', $5) ON CONFLICT DO NOTHING",
-            session.id, BOB, echo_b.message_id, echo_b.body, echo_b.timestamp,
-        )  # fmt: skip
+        await conn.execute(ECHO_SQL, session.id, BOB, echo_b.message_id, echo_b.body, echo_b.timestamp)
         await sends_store.confirm(conn, row_id=ids[0], message_id="true_A")
         await sends_store.confirm(conn, row_id=ids[1], message_id="true_B")
         rows = await conn.fetch("SELECT id, message_id, send_state FROM messages ORDER BY id")
     assert [tuple(r) for r in rows] == [(ids[0], "true_A", "sent"), (ids[1], "true_B", "sent")]
+
+
+async def _blocked_or_done(pool: asyncpg.Pool, pid: int, task: asyncio.Task[Any]) -> None:
+    """Until the statement of backend `pid` waits for a lock, or has finished without waiting."""
+    for _ in range(500):
+        if task.done() or await pool.fetchval(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
+        ):
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_an_echo_arriving_while_its_send_is_confirmed_is_not_a_second_row(
+    db_pool: asyncpg.Pool, session: SessionRow
+) -> None:
+    """The API is recording WAHA's id (its transaction holds the pending row) when the echo is stored:
+    the echo waits for that transaction, then finds its message already there."""
+    async with db_pool.acquire() as conn:
+        row = NewMessage(
+            chat_id=BOB, message_id=sends_store.placeholder_id(), from_me=True,
+            timestamp=datetime.now(UTC), body="ok",
+        )  # fmt: skip
+        made = await sends_store.insert_pending(
+            conn, session_id=session.id, message=row, idempotency_key="k-race",
+            phone_number="15550003333", preview="ok",
+        )  # fmt: skip
+        assert made is not None
+    async with db_pool.acquire() as confirming, db_pool.acquire() as echoing:
+        async with confirming.transaction():
+            await confirming.execute("SELECT 1 FROM messages WHERE id = $1 FOR UPDATE", made["id"])
+            stored = echoing.execute(ECHO_SQL, session.id, BOB, "true_A", "ok", row.timestamp)
+            echo = asyncio.create_task(stored)
+            await _blocked_or_done(db_pool, echoing.get_server_pid(), echo)
+            await sends_store.confirm(confirming, row_id=made["id"], message_id="true_A")
+        await echo
+    assert await _rows(db_pool) == [("true_A", "ok", "sent")]
