@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError } from "../api/client";
 import { sessionsApi } from "../api/endpoints";
 import type { SessionPublic } from "../api/types";
@@ -53,17 +53,29 @@ export function useSessions() {
   return { sessions, error, reload, upsert, remove };
 }
 
+/** Reads of one session in a row while live events about it keep arriving (then the last read is kept). */
+const MAX_READS = 3;
+
 /** One session, live: for the pairing and chat pages. */
 export function useSession(id: string) {
   const [session, setSession] = useState<SessionPublic | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  // Live events about this session so far. An answer read while one arrived may predate it (the page
+  // opened just as the operator moved the session on), and the event itself found nothing to update yet.
+  const changes = useRef(0);
 
   const load = useCallback(async () => {
-    try {
-      setSession(await sessionsApi.get(id));
-      setError(null);
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure : new ApiError(0, "Could not load this number."));
+    for (let attempt = 1; ; attempt += 1) {
+      const seen = changes.current;
+      try {
+        const fresh = await sessionsApi.get(id);
+        if (changes.current !== seen && attempt < MAX_READS) continue; // read again: served after the event
+        setSession(fresh);
+        setError(null);
+      } catch (failure) {
+        setError(failure instanceof ApiError ? failure : new ApiError(0, "Could not load this number."));
+      }
+      return;
     }
   }, [id]);
 
@@ -73,6 +85,7 @@ export function useSession(id: string) {
 
   useLiveEvents(SESSION_EVENTS, (event) => {
     if (eventSessionId(event) !== id) return;
+    changes.current += 1;
     if (event.type === "session_deleted") {
       setSession(null);
       setError(new ApiError(404, "This number was deleted."));
